@@ -1,0 +1,67 @@
+// winston: JSON lines on stdout (or readable text on a TTY), plus an optional
+// daily-rotated file. Every line passes through redact().
+import winston from 'winston';
+import DailyRotateFile from 'winston-daily-rotate-file';
+import type { LogConfig } from './config.js';
+import { redact } from './redact.js';
+
+export type Logger = winston.Logger;
+
+const redactFormat = winston.format((info) => {
+  info.message = redact(String(info.message));
+  for (const key of Object.keys(info)) {
+    const value = info[key];
+    if (typeof value === 'string' && key !== 'message') info[key] = redact(value);
+  }
+  return info;
+});
+
+const textFormat = winston.format.printf((info) => {
+  const { level, message, timestamp, ...rest } = info;
+  const fields = Object.entries(rest)
+    .filter(([key]) => typeof key === 'string')
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' ');
+  return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${fields ? ' ' + fields : ''}`;
+});
+
+export interface LogHandle {
+  logger: Logger;
+  /** Flush every transport; resolves when files are written. */
+  close(): Promise<void>;
+}
+
+export function createLogger(config: LogConfig, isTTY = Boolean(process.stdout.isTTY)): LogHandle {
+  const json = config.logFormat ? config.logFormat === 'json' : !isTTY;
+  const base = winston.format.combine(winston.format.timestamp(), redactFormat());
+  const transports: winston.transport[] = [
+    new winston.transports.Console({ format: json ? winston.format.json() : textFormat }),
+  ];
+  let file: DailyRotateFile | undefined;
+  if (config.logDir) {
+    file = new DailyRotateFile({
+      dirname: config.logDir,
+      filename: 'analyzer-%DATE%.log',
+      datePattern: 'YYYY-MM-DD',
+      maxSize: config.logMaxSize,
+      maxFiles: config.logMaxFiles,
+      format: winston.format.json(),
+    });
+    transports.push(file);
+  }
+  const logger = winston.createLogger({ level: config.logLevel, format: base, transports });
+  return {
+    logger,
+    close: () =>
+      new Promise<void>((resolve) => {
+        const done = () => resolve();
+        if (file) file.on('finish', done);
+        logger.on('finish', () => {
+          if (!file) done();
+        });
+        logger.end();
+        // never hang the exit on a transport that does not report back
+        setTimeout(done, 2000).unref();
+      }),
+  };
+}

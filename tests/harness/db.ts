@@ -1,0 +1,186 @@
+// Per-test-file databases cloned from the template, and terse helpers to put
+// devices and events in and read tasks back.
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { withDatabase } from './schema.js';
+
+export type Sql = postgres.Sql<Record<string, never>>;
+
+export interface TestDb {
+  name: string;
+  url: string;
+  sql: Sql;
+  drop(): Promise<void>;
+}
+
+function connect(url: string): Sql {
+  return postgres(url, {
+    max: 4,
+    onnotice: () => undefined,
+    types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
+  }) as unknown as Sql;
+}
+
+/** A fresh database holding the schema (template clone); drop it in afterAll. */
+export async function createTestDatabase(): Promise<TestDb> {
+  const serverUrl = inject('serverUrl');
+  const name = `${inject('databasePrefix')}${randomBytes(4).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined });
+  try {
+    await admin`create database ${admin(name)} template ${admin(inject('templateDatabase'))}`;
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(serverUrl, name);
+  const sql = connect(url);
+  return {
+    name,
+    url,
+    sql,
+    async drop() {
+      await sql.end({ timeout: 2 });
+      const a = postgres(serverUrl, { max: 1, onnotice: () => undefined });
+      try {
+        await a`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${name}`;
+        await a`drop database if exists ${a(name)}`;
+      } finally {
+        await a.end();
+      }
+    },
+  };
+}
+
+let nextId = 1000;
+const id = () => ++nextId;
+
+export type Ts = string | null;
+
+export interface DeviceSpec {
+  id: number;
+  code?: number;
+  title?: string;
+  /** Which mode it is ready for; null: no timestamps row. */
+  mode?: 'receipts' | 'dwr' | null;
+  /** timestamps.devicecode as text, default String(code). */
+  devicecode?: string;
+}
+
+export async function device(sql: Sql, spec: DeviceSpec): Promise<{ id: number; code: number }> {
+  const code = spec.code ?? spec.id + 5000;
+  await sql`insert into polycomm_device (id, title, code) values (${spec.id}, ${spec.title ?? `device ${spec.id}`}, ${code})`;
+  const mode = spec.mode === undefined ? 'receipts' : spec.mode;
+  if (mode !== null) {
+    await sql`insert into timestamps (devicecode, ready, status_type_device)
+              values (${spec.devicecode ?? String(code)}, true, ${mode === 'receipts' ? 1 : 2})`;
+  }
+  return { id: spec.id, code };
+}
+
+export interface WrapSpec {
+  device: number;
+  start: Ts;
+  finish: Ts;
+  type?: number | null;
+  /** Moscow finish; default = finish (a device on Moscow time). */
+  moscow?: Ts;
+  id?: number;
+  polycomId?: number;
+  totalid?: number;
+  duration?: number;
+}
+
+export async function wrap(sql: Sql, w: WrapSpec): Promise<number> {
+  const rowId = w.id ?? id();
+  await sql`insert into polycomm_suitcase (id, device_id, polycom_id, totalid, dateini_local, local_date, date, duration, package_type)
+            values (${rowId}, ${w.device}, ${w.polycomId ?? rowId + 900000}, ${w.totalid ?? rowId}, ${w.start}, ${w.finish},
+                    ${w.moscow === undefined ? w.finish : w.moscow}, ${w.duration ?? 60}, ${w.type === undefined ? 1 : w.type})`;
+  return rowId;
+}
+
+export interface PointSpec {
+  device: number;
+  at: Ts;
+  moscow?: Ts;
+  id?: number;
+  type?: number;
+}
+
+export async function alarm(sql: Sql, a: PointSpec): Promise<number> {
+  const rowId = a.id ?? id();
+  await sql`insert into polycommalarm (polycommalarm_id, device, alarmtype, localdate, date)
+            values (${rowId}, ${a.device}, ${a.type ?? 1}, ${a.at}, ${a.moscow === undefined ? a.at : a.moscow})`;
+  return rowId;
+}
+
+export async function issue(sql: Sql, i: PointSpec): Promise<number> {
+  const rowId = i.id ?? id();
+  await sql`insert into polycommissue (polycommissue_id, id, device, type, localdate, date, createtime)
+            values (${rowId}, ${rowId + 1}, ${i.device}, ${i.type ?? 1}, ${i.at}, ${i.moscow === undefined ? i.at : i.moscow}, ${i.at})`;
+  return rowId;
+}
+
+export interface ReceiptSpec {
+  /** receipts.devicecode as text. */
+  code: number | string;
+  at: Ts;
+  single: number | null;
+  double: number | null;
+  moscow?: Ts;
+  id?: number;
+}
+
+export async function receipt(sql: Sql, r: ReceiptSpec): Promise<number> {
+  const rowId = r.id ?? id();
+  await sql`insert into receipts (receipt_id, devicecode, dateclose, dateclosemoscow, quantitypackageone, quantitypackagedouble)
+            values (${rowId}, ${String(r.code)}, ${r.at}, ${r.moscow === undefined ? r.at : r.moscow}, ${r.single}, ${r.double})`;
+  return rowId;
+}
+
+export interface TaskRow {
+  id: number;
+  device_id: number;
+  type: number;
+  status: number;
+  resolved: boolean;
+  date: string;
+  local_date: string;
+  events: { id: number; table_name: string; event_id: number; ord: number; parent_id: number | null }[];
+}
+
+/** Every task with its events in ord order; times as 'YYYY-MM-DD HH:MM:SS[.ffffff]' text. */
+export async function readTasks(sql: Sql, deviceId?: number): Promise<TaskRow[]> {
+  const tasks = await sql<Omit<TaskRow, 'events'>[]>`
+    select id, device_id, type, status, resolved, date::text as date, local_date::text as local_date
+    from task ${deviceId === undefined ? sql`` : sql`where device_id = ${deviceId}`}
+    order by device_id, local_date, id`;
+  const events = await sql<(TaskRow['events'][number] & { task_id: number })[]>`
+    select id, task_id, table_name, event_id, ord, parent_id from task_to_event order by task_id, ord`;
+  return tasks.map((t) => ({ ...t, events: events.filter((e) => e.task_id === t.id).map(({ task_id: _, ...e }) => e) }));
+}
+
+/** A stable text dump of every table the analyzer writes, ids aside where they are allocated. */
+export async function dumpWritten(sql: Sql): Promise<string> {
+  const parts: string[] = [];
+  const q = async (label: string, rows: PromiseLike<readonly unknown[]>) => parts.push(`${label}\n${(await rows).map((r) => JSON.stringify(r)).join('\n')}`);
+  await q('polycomm_suitcase', sql`select id, status, csp, unpaid, to_account, in_task, receipt_id from polycomm_suitcase order by id`);
+  await q('polycommalarm', sql`select polycommalarm_id, status from polycommalarm order by 1`);
+  await q('polycommissue (device)', sql`select polycommissue_id, status from polycommissue where id <> 22222222 order by 1`);
+  await q('polycommissue (analyzer)', sql`select device, type, suitcase, total, duration, localdate::text, date::text, status from polycommissue where id = 22222222 order by device, localdate, suitcase, type`);
+  await q('receipts', sql`select receipt_id, status from receipts order by 1`);
+  // tasks and their events with ids replaced by position, parents by the parent's ord,
+  // analyzer issues by their content
+  await q('task', sql`
+    select t.device_id, t.type, t.status, t.resolved, t.date::text, t.local_date::text,
+      (select json_agg(json_build_object(
+          'ord', e.ord, 'table', e.table_name,
+          'event', case when e.table_name = 'polycommissue' and i.id = 22222222
+                        then 'analyzer:' || i.type || ':' || coalesce(i.suitcase::text, '-') else e.event_id::text end,
+          'parent', p.ord) order by e.ord)
+       from task_to_event e
+       left join task_to_event p on p.id = e.parent_id
+       left join polycommissue i on e.table_name = 'polycommissue' and i.polycommissue_id = e.event_id
+       where e.task_id = t.id) as events
+    from task t order by t.device_id, t.local_date, t.date, t.type`);
+  return parts.join('\n');
+}

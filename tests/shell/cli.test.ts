@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../harness/cli.js';
+import { createTestDatabase, device, type TestDb } from '../harness/db.js';
+
+describe('CLI shell: usage, configuration and exit codes', () => {
+  let db: TestDb;
+  beforeAll(async () => { db = await createTestDatabase(); });
+  afterAll(async () => { await db.drop(); });
+
+  it('an invalid --mode exits 2 with one line on stderr', async () => {
+    const r = await runCli(['--mode', 'nope']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/mode/);
+  });
+
+  it.each([
+    [['--mode', 'dwr', '--timezone', 'Mars/Olympus'], /time zone/],
+    [['--mode', 'dwr', '--last-event-time', '-5'], /LAST_EVENT_TIME/],
+    [['--mode', 'dwr', '--timedelta-check', 'soon'], /TIMEDELTA_CHECK/],
+    [['--mode', 'dwr', '--log-format', 'xml'], /LOG_FORMAT/],
+    [['--mode', 'dwr', '--log-level', 'loud'], /LOG_LEVEL/],
+    [['--mode', 'dwr', '--chunk-size', '0'], /CHUNK_SIZE/],
+    [['--mode', 'dwr', '--no-such-flag'], /unknown option/],
+    [[], /mode/],
+  ])('invalid configuration %j exits 2 with one clear line', async (args, pattern) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(pattern);
+  });
+
+  it('environment variables are validated too, and a flag beats the environment', async () => {
+    const bad = await runCli(['--mode', 'dwr'], { LAST_EVENT_TIME: 'x' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/LAST_EVENT_TIME/);
+    const good = await runCli(['--mode', 'dwr', '--last-event-time', '60', '--database-url', db.url], { LAST_EVENT_TIME: 'x' });
+    expect(good.code, good.stdout + good.stderr).toBe(0);
+  });
+
+  it('--help documents every setting with its environment variable', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    for (const env of ['DATABASE_URL', 'LAST_EVENT_TIME', 'TIMEDELTA_CHECK', 'ANALYZER_TIMEZONE', 'LOG_DIR', 'LOG_LEVEL', 'LOG_FORMAT', 'LOG_MAX_SIZE', 'LOG_MAX_FILES', 'CHUNK_SIZE']) {
+      expect(r.stdout).toContain(env);
+    }
+    for (const flag of ['--dry-run', '--device', '--report-dir', '--mode']) expect(r.stdout).toContain(flag);
+  });
+
+  it('an unreachable database exits 1 within 30 s with a clear message that hides the password', async () => {
+    const r = await runCli(['--mode', 'dwr'], { DATABASE_URL: 'postgres://u:secret@127.0.0.1:1/db' });
+    expect(r.code).toBe(1);
+    expect(r.ms).toBeLessThan(30_000);
+    expect(r.stderr).toMatch(/database unreachable/);
+    expect(r.stdout + r.stderr).not.toContain('secret');
+  }, 40_000);
+
+  it('a wrong password is reported at once (no pointless retries) without the password', async () => {
+    const url = new URL(db.url);
+    url.password = 'Sw0rdfish-wrong';
+    const r = await runCli(['--mode', 'dwr', '--database-url', url.toString()]);
+    expect(r.code).toBe(1);
+    expect(r.ms).toBeLessThan(15_000);
+    expect(r.stdout + r.stderr).not.toContain('Sw0rdfish-wrong');
+  });
+
+  it('migrate runs twice on the same database', async () => {
+    const first = await runCli(['migrate', '--database-url', db.url]);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const second = await runCli(['migrate', '--database-url', db.url]);
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    const [col] = await db.sql<{ n: number }[]>`
+      select count(*)::int as n from information_schema.columns where table_name = 'polycomm_suitcase' and column_name = 'receipt_id'`;
+    expect(col!.n).toBe(1);
+  });
+
+  it('migrate brings a legacy database (without the analyzer additions) up to date', async () => {
+    await db.sql`drop index if exists receipts_pending_code_idx`;
+    await db.sql`drop function if exists analyzer_code_to_int(text)`;
+    await db.sql`alter table polycomm_suitcase drop column receipt_id`;
+    await db.sql`drop table analyzer_run`;
+    const r = await runCli(['migrate', '--database-url', db.url]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const [state] = await db.sql<{ col: number; fn: number; tbl: number }[]>`
+      select (select count(*)::int from information_schema.columns where table_name = 'polycomm_suitcase' and column_name = 'receipt_id') as col,
+             (select count(*)::int from pg_proc where proname = 'analyzer_code_to_int') as fn,
+             (select count(*)::int from pg_tables where tablename = 'analyzer_run') as tbl`;
+    expect(state).toEqual({ col: 1, fn: 1, tbl: 1 });
+  });
+
+  it('a pass finds the ready devices of its mode and exits 0', async () => {
+    await device(db.sql, { id: 7, mode: 'dwr' });
+    const r = await runCli(['--mode', 'dwr', '--database-url', db.url]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+});

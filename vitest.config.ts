@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: the pure core needs no database; everything under tests/pass,
+// tests/harness and tests/shell gets a real PostgreSQL from the global setup.
+export default defineConfig({
+  test: {
+    coverage: {
+      provider: 'v8',
+      include: ['src/core/**/*.ts'],
+      reporter: ['text-summary', 'text'],
+      thresholds: { 'src/core/**/*.ts': { branches: 95 } },
+    },
+    projects: [
+      {
+        test: {
+          name: 'core',
+          include: ['tests/core/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'db',
+          include: ['tests/{pass,harness,shell,ops,reliability,ship}/**/*.test.ts'],
+          globalSetup: ['tests/harness/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+        },
+      },
+    ],
+  },
+});
