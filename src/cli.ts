@@ -11,6 +11,7 @@ import { redact } from './redact.js';
 import { EXIT } from './exit-codes.js';
 import { runMigrate } from './commands/migrate.js';
 import { runPassCommand } from './commands/pass.js';
+import { runExplain } from './commands/explain.js';
 import { VERSION } from './version.js';
 
 const env = process.env;
@@ -66,6 +67,21 @@ Exit codes:
     await finish(code, log);
   });
   root.addCommand(migrate);
+
+  const explain = new Command('explain')
+    .description("print a device's pending timeline and what a pass would decide (cuts, groups, task types, payments, verdicts); writes nothing");
+  explain.requiredOption('--device <id>', 'the device id (polycomm_device.id)');
+  addSettings(explain, [...PASS_SETTINGS.filter((s) => !['devices', 'dryRun', 'reportDir', 'chunkSize', 'runHistoryDays'].includes(s.key)), ...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
+  explain.action(async (options: Record<string, unknown>) => {
+    const { device, ...rest } = options;
+    const config = parsePass(rest, env);
+    const deviceId = Number(device);
+    if (!Number.isSafeInteger(deviceId)) throw new ConfigError(`invalid --device: '${String(device)}' (expected a device id)`);
+    const log = createLogger({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
+    const code = await runExplain(config, deviceId, log.logger, (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'));
+    await finish(code, log);
+  });
+  root.addCommand(explain);
   return root;
 }
 

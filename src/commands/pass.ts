@@ -1,25 +1,73 @@
-// `analyzer --mode M`: one pass. The shell around the pure core lives in pass.ts.
+// `analyzer --mode M`: one pass, its report, its signals and its exit code.
+import { readNow } from '../clock.js';
 import type { PassConfig } from '../config.js';
+import { formatMicros } from '../core/time.js';
 import { describeError, open, waitForDatabase } from '../db.js';
 import { EXIT } from '../exit-codes.js';
 import type { Logger } from '../log.js';
-import { selectReady } from '../core/devices.js';
-import { selectReadyCodes } from '../sql/ready-devices.js';
+import { runPass } from '../pass.js';
+import { newReport, summaryLine, ttySummary, writeReportFile, type PassReport } from '../report.js';
+import { VERSION } from '../version.js';
+import { startRun, finishRun, type RunRecord } from '../run-history.js';
+
+/** After a stop signal the device in flight gets this long to commit or roll back. */
+const STOP_GRACE_MS = 4000;
 
 export async function runPassCommand(config: PassConfig, logger: Logger): Promise<number> {
+  const now = readNow(config.timezone, config.now);
+  const report = newReport(config.mode, VERSION, config.dryRun, formatMicros(now), config.timezone);
+  const started = performance.now();
+  const stop = { requested: false };
   const sql = open(config);
+  let run: RunRecord | undefined;
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.requested) return;
+    stop.requested = true;
+    report.status = 'interrupted';
+    logger.warn(`${signal} received: finishing the device in flight, taking no new one`);
+    // never outlive the grace period: a transaction still open is rolled back by the server
+    setTimeout(() => {
+      logger.error('the device in flight did not finish in time: exiting, PostgreSQL rolls it back');
+      void finalize().finally(() => process.exit(EXIT.FAILURE));
+    }, STOP_GRACE_MS).unref();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  let finalized: Promise<number> | undefined;
+  const finalize = () => (finalized ??= (async () => {
+    report.durationsMs.total = Math.round(performance.now() - started);
+    report.finishedAt = new Date().toISOString();
+    report.maxRssKb = process.resourceUsage().maxRSS;
+    if (report.status === 'succeeded' && report.failures.length > 0) report.status = 'failed';
+    if (config.reportDir) {
+      try {
+        const path = writeReportFile(config.reportDir, report);
+        logger.info(`report written to ${path}`, { report: path });
+      } catch (error) {
+        logger.error(`could not write the report: ${describeError(error)}`);
+      }
+    }
+    if (run) await finishRun(sql, run, report).catch((error) => logger.warn(`could not record the run: ${describeError(error)}`));
+    logger.info(summaryLine(report), { report });
+    if (process.stdout.isTTY) process.stdout.write(ttySummary(report));
+    return report.status === 'succeeded' ? EXIT.OK : EXIT.FAILURE;
+  })());
+
   try {
     await waitForDatabase(sql, config, (attempt, error, delay) =>
       logger.warn('database not reachable yet, retrying', { attempt, error, retryInMs: delay }));
-    const ready = selectReady(await selectReadyCodes(sql), config.mode, config.devices);
-    logger.info(`ready devices: ${ready.devices.length}`, { mode: config.mode, conflicts: ready.conflicts.length });
-    return EXIT.OK;
+    if (!config.dryRun) run = await startRun(sql, config, logger);
+    await runPass({ sql, logger, config, now, report, stop });
   } catch (error) {
     const message = describeError(error);
-    logger.error(message);
+    report.error = message;
+    if (report.status !== 'interrupted') report.status = 'failed';
+    logger.error(`pass failed: ${message}`);
     process.stderr.write(`analyzer: ${message}\n`);
-    return EXIT.FAILURE;
-  } finally {
-    await sql.end({ timeout: 2 }).catch(() => undefined);
   }
+  const code = await finalize();
+  await sql.end({ timeout: 2 }).catch(() => undefined);
+  return code;
 }

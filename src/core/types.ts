@@ -168,6 +168,8 @@ export interface DevicePlan {
   receiptUpdates: ReceiptUpdate[];
   deferred: DeferredGroup[];
   rejected: RejectedRow[];
+  /** R15: dwr groups written without a task (their wraps marked processed). */
+  cleanGroups?: number;
   /** R3: how many valid rows had a NULL Moscow time (local time used in its place). */
   moscowFallbacks: number;
 }

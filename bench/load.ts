@@ -1,0 +1,136 @@
+// Loads a generated Dataset (bench/generate.ts) into PostgreSQL with COPY
+// (text format), one streamed COPY per table in chunks of ~64 KiB, never one
+// giant string. Then moves the bigserial sequences past the loaded ids so rows
+// the analyzer inserts later do not collide.
+
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type postgres from 'postgres';
+import type { Micros } from '../src/core/types.js';
+import { TABLE_NAMES } from './generate.js';
+import type { ColumnSpec, Dataset, Table, TableName } from './generate.js';
+
+/** Any postgres.js client (with or without custom types). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any client's type parameter
+export type Sql = postgres.Sql<any>;
+
+const P2: readonly string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const dayCache = new Map<number, string>();
+
+/**
+ * 'YYYY-MM-DD HH:MM:SS.ffffff' of a zone-free wall-clock time (always six
+ * fraction digits; PostgreSQL `timestamp` input). Years 0001-9999.
+ */
+export function formatMicros(m: Micros): string {
+  if (!Number.isFinite(m)) throw new RangeError(`not a time: ${m}`);
+  const us = Math.floor(m);
+  const s = Math.floor(us / 1_000_000);
+  const frac = us - s * 1_000_000;
+  const day = Math.floor(s / 86_400);
+  const sod = s - day * 86_400;
+  let date = dayCache.get(day);
+  if (date === undefined) {
+    // getUTC* / toISOString on the zone-free value: no local time zone involved
+    const iso = new Date(day * 86_400_000).toISOString();
+    if (iso.length !== 24) throw new RangeError(`year out of range: ${m}`);
+    date = iso.slice(0, 10) + ' ';
+    if (dayCache.size < 100_000) dayCache.set(day, date);
+  }
+  const hh = Math.floor(sod / 3600);
+  const mm = Math.floor((sod - hh * 3600) / 60);
+  const ss = sod - hh * 3600 - mm * 60;
+  const f = frac === 0 ? '000000' : String(frac).padStart(6, '0');
+  return `${date}${P2[hh] as string}:${P2[mm] as string}:${P2[ss] as string}.${f}`;
+}
+
+/** COPY text-format escaping of a text value. */
+function escapeText(v: string): string {
+  return /[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : v;
+}
+
+const CHUNK_CHARS = 64 * 1024;
+
+/** The COPY text-format lines of rows [from, to), as ~64 KiB Buffers. */
+export function* copyChunks<R>(table: Table<R>, from = 0, to = table.length): Generator<Buffer> {
+  const cols: readonly ColumnSpec[] = table.columns;
+  const n = cols.length;
+  const kinds = cols.map((c) => c.kind);
+  let buf = '';
+  for (let i = from; i < to; i++) {
+    let line = '';
+    for (let c = 0; c < n; c++) {
+      if (c > 0) line += '\t';
+      const kind = kinds[c];
+      if (kind === 'text') {
+        const v = table.text(i, c);
+        line += v === null ? '\\N' : escapeText(v);
+      } else {
+        const v = table.num(i, c);
+        if (v === null) line += '\\N';
+        else if (kind === 'time') line += formatMicros(v);
+        else if (kind === 'bool') line += v === 1 ? 't' : 'f';
+        else line += String(v);
+      }
+    }
+    buf += line + '\n';
+    if (buf.length >= CHUNK_CHARS) {
+      yield Buffer.from(buf, 'utf8');
+      buf = '';
+    }
+  }
+  if (buf.length > 0) yield Buffer.from(buf, 'utf8');
+}
+
+/** COPY one table's rows in. */
+export async function copyTable<R>(sql: Sql, table: Table<R>): Promise<void> {
+  if (table.length === 0) return;
+  const columns = table.columns.map((c) => `"${c.name}"`).join(', ');
+  const writable = await sql.unsafe(`copy ${table.name} (${columns}) from stdin`).writable();
+  await pipeline(Readable.from(copyChunks(table), { objectMode: false }), writable);
+}
+
+/** Primary keys with a sequence behind them (bigserial in 01-schema.sql). */
+const SERIAL_KEYS: readonly (readonly [TableName, string])[] = [
+  ['polycommissue', 'polycommissue_id'],
+  ['polycomm_suitcase', 'id'],
+];
+
+/**
+ * Moves each bigserial sequence to the table's max id (so the analyzer's
+ * inserts get fresh ids); an empty table's sequence is left alone.
+ */
+export async function syncSequences(sql: Sql): Promise<void> {
+  for (const [table, key] of SERIAL_KEYS) {
+    await sql.unsafe(
+      `select setval(pg_get_serial_sequence('${table}', '${key}'), m) from (select max("${key}") as m from ${table}) x where m is not null`,
+    );
+  }
+}
+
+export interface LoadReport {
+  rows: Record<TableName, number>;
+  total: number;
+  ms: number;
+  rowsPerSecond: number;
+}
+
+/**
+ * COPY every table of the dataset into the database `sql` points at (the
+ * schema must be loaded; the rows must not exist yet), then sync sequences.
+ * Tables are copied concurrently when the client has more than one
+ * connection (`max` > 1), one after another otherwise.
+ */
+export async function loadDataset(sql: Sql, dataset: Dataset): Promise<LoadReport> {
+  const t0 = performance.now();
+  await Promise.all(TABLE_NAMES.map((name) => copyTable(sql, dataset.tables[name] as Table<unknown>)));
+  await syncSequences(sql);
+  const ms = performance.now() - t0;
+  const rows = Object.fromEntries(TABLE_NAMES.map((name) => [name, dataset.tables[name].length])) as Record<TableName, number>;
+  const total = Object.values(rows).reduce((a, b) => a + b, 0);
+  return { rows, total, ms, rowsPerSecond: ms > 0 ? Math.round((total / ms) * 1000) : total };
+}
+
+/** VACUUM ANALYZE the tables a dataset fills (statistics for the planner, visibility map for index-only scans). */
+export async function vacuumAnalyze(sql: Sql, tables: readonly TableName[] = TABLE_NAMES): Promise<void> {
+  for (const name of tables) await sql.unsafe(`vacuum analyze ${name}`);
+}

@@ -1,0 +1,18 @@
+// Public API of the pure analysis core (R3-R17). No database, clock, logger,
+// filesystem or process access anywhere under src/core.
+
+export * from './types.js';
+export { analyzeDevice } from './plan.js';
+export { explainDevice, renderExplanation } from './explain.js';
+export type {
+  EntryKindName,
+  ExplainedCut,
+  ExplainedEntry,
+  ExplainedGroup,
+  ExplainedNested,
+  ExplainedReceipt,
+  ExplainedWrap,
+  Explanation,
+  GroupCounts,
+} from './explain.js';
+export { formatMicros } from './time.js';

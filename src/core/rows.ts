@@ -1,0 +1,104 @@
+// Turns a device's plan into the column arrays the write statement unnests,
+// given the ids pre-allocated for the new rows. Pure: the shell only ships it.
+import { formatMicros } from './time.js';
+import type { DevicePlan, Micros } from './types.js';
+
+export const ANALYZER_ISSUE_MARKER = 22222222;
+
+export interface IdBlock {
+  task: number[];
+  taskToEvent: number[];
+  issue: number[];
+}
+
+export interface PlanRows {
+  task: { id: number[]; type: number[]; date: string[]; localDate: string[]; resolved: boolean[] };
+  issue: { id: number[]; type: number[]; suitcase: (number | null)[]; total: (number | null)[]; duration: (number | null)[]; local: string[]; moscow: string[] };
+  link: { id: number[]; taskId: number[]; eventId: number[]; table: string[]; ord: number[]; parentId: (number | null)[] };
+  wrap: { id: number[]; csp: boolean[]; unpaid: boolean[]; toAccount: boolean[]; inTask: boolean[]; receiptId: (number | null)[] };
+  alarmIds: number[];
+  issueIds: number[];
+  receipt: { id: number[]; status: number[] };
+}
+
+export function countNewRows(plan: DevicePlan): { tasks: number; links: number; issues: number } {
+  let links = 0;
+  let issues = 0;
+  for (const task of plan.tasks) {
+    links += task.events.length;
+    for (const e of task.events) if ('analyzerIssue' in e) issues++;
+  }
+  return { tasks: plan.tasks.length, links, issues };
+}
+
+export function planRows(plan: DevicePlan, ids: IdBlock): PlanRows {
+  const rows: PlanRows = {
+    task: { id: [], type: [], date: [], localDate: [], resolved: [] },
+    issue: { id: [], type: [], suitcase: [], total: [], duration: [], local: [], moscow: [] },
+    link: { id: [], taskId: [], eventId: [], table: [], ord: [], parentId: [] },
+    wrap: { id: [], csp: [], unpaid: [], toAccount: [], inTask: [], receiptId: [] },
+    alarmIds: plan.alarmIds,
+    issueIds: plan.issueIds,
+    receipt: { id: [], status: [] },
+  };
+  const ts = (m: Micros) => formatMicros(m);
+  let nextLink = 0;
+  let nextIssue = 0;
+  plan.tasks.forEach((task, t) => {
+    const taskId = take(ids.task, t, 'task');
+    rows.task.id.push(taskId);
+    rows.task.type.push(task.type);
+    rows.task.date.push(ts(task.date));
+    rows.task.localDate.push(ts(task.localDate));
+    rows.task.resolved.push(task.resolved);
+    const linkIds: number[] = [];
+    task.events.forEach((event, index) => {
+      const linkId = take(ids.taskToEvent, nextLink++, 'task_to_event');
+      linkIds.push(linkId);
+      let eventId: number;
+      if ('analyzerIssue' in event) {
+        const issue = event.analyzerIssue;
+        eventId = take(ids.issue, nextIssue++, 'polycommissue');
+        rows.issue.id.push(eventId);
+        rows.issue.type.push(issue.type);
+        rows.issue.suitcase.push(issue.suitcase);
+        rows.issue.total.push(issue.total);
+        rows.issue.duration.push(issue.duration);
+        rows.issue.local.push(ts(issue.local));
+        rows.issue.moscow.push(ts(issue.moscow));
+      } else {
+        if (event.eventId === null) {
+          throw new Error(`wrap ${event.rowId} has no polycom_id: task_to_event.event_id cannot be NULL`);
+        }
+        eventId = event.eventId;
+      }
+      const parent = event.parent === null ? null : linkIds[event.parent];
+      if (parent === undefined) throw new Error(`task ${t} event ${index}: parent ${event.parent} is not an earlier entry`);
+      rows.link.id.push(linkId);
+      rows.link.taskId.push(taskId);
+      rows.link.eventId.push(eventId);
+      rows.link.table.push(event.table);
+      rows.link.ord.push(index + 1);
+      rows.link.parentId.push(parent);
+    });
+  });
+  for (const w of plan.wrapUpdates) {
+    rows.wrap.id.push(w.id);
+    rows.wrap.csp.push(w.csp);
+    rows.wrap.unpaid.push(w.unpaid);
+    rows.wrap.toAccount.push(w.toAccount);
+    rows.wrap.inTask.push(w.inTask);
+    rows.wrap.receiptId.push(w.receiptId);
+  }
+  for (const r of plan.receiptUpdates) {
+    rows.receipt.id.push(r.id);
+    rows.receipt.status.push(r.status);
+  }
+  return rows;
+}
+
+function take(ids: number[], index: number, what: string): number {
+  const id = ids[index];
+  if (id === undefined) throw new Error(`not enough pre-allocated ${what} ids`);
+  return id;
+}

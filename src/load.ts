@@ -1,0 +1,28 @@
+// R2: the pending rows of a set of devices, one query per table, grouped into
+// one DeviceInput per device for the core.
+import type { ReadyDevice } from './core/devices.js';
+import type { DeviceInput, Mode } from './core/types.js';
+import type { Sql } from './db.js';
+import { loadPendingAlarms } from './sql/load-alarms.js';
+import { loadPendingIssues } from './sql/load-issues.js';
+import { loadPendingReceipts } from './sql/load-receipts.js';
+import { loadPendingWraps } from './sql/load-wraps.js';
+
+export async function loadDevices(sql: Sql, mode: Mode, devices: ReadyDevice[]): Promise<Map<number, DeviceInput>> {
+  const inputs = new Map<number, DeviceInput>();
+  const byCode = new Map<number, DeviceInput>();
+  for (const d of devices) {
+    const input: DeviceInput = { deviceId: d.id, wraps: [], alarms: [], issues: [], receipts: [] };
+    inputs.set(d.id, input);
+    byCode.set(d.code, input);
+  }
+  if (devices.length === 0) return inputs;
+  const ids = devices.map((d) => d.id);
+  for (const { deviceId, ...wrap } of await loadPendingWraps(sql, ids)) inputs.get(deviceId)?.wraps.push(wrap);
+  for (const { deviceId, ...alarm } of await loadPendingAlarms(sql, ids)) inputs.get(deviceId)?.alarms.push(alarm);
+  for (const { deviceId, ...issue } of await loadPendingIssues(sql, ids)) inputs.get(deviceId)?.issues.push(issue);
+  if (mode === 'receipts') {
+    for (const { code, ...receipt } of await loadPendingReceipts(sql, devices.map((d) => d.code))) byCode.get(code)?.receipts.push(receipt);
+  }
+  return inputs;
+}

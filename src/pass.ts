@@ -1,0 +1,178 @@
+// One analysis pass: the imperative shell around the pure core. It finds the
+// ready devices (R1), owns them chunk by chunk (R19), loads their pending rows
+// with one query per table per chunk (R2), lets the core decide, and writes
+// each device's plan in its own transaction (R16-R18).
+import type { PassConfig } from './config.js';
+import { analyzeDevice } from './core/index.js';
+import { selectReady, type ReadyDevice } from './core/devices.js';
+import { countNewRows, planRows } from './core/rows.js';
+import { formatMicros } from './core/time.js';
+import type { DeviceInput, DevicePlan, Micros, Settings } from './core/types.js';
+import { describeError, type Sql } from './db.js';
+import type { Logger } from './log.js';
+import { loadDevices } from './load.js';
+import { countPlan, type PassReport } from './report.js';
+import { allocateIds } from './sql/allocate-ids.js';
+import { tryLockDevices, unlockDevices } from './sql/device-locks.js';
+import { presentIssueTypes } from './sql/issue-types.js';
+import { selectReadyCodes } from './sql/ready-devices.js';
+import { writePlan, type WriteCounts } from './sql/write-plan.js';
+
+export interface PassContext {
+  sql: Sql;
+  logger: Logger;
+  config: PassConfig;
+  now: Micros;
+  report: PassReport;
+  /** Set by a signal handler: take no new device. */
+  stop: { requested: boolean };
+}
+
+/** Errors after which this session (and its locks) cannot go on. */
+export class PassAborted extends Error {}
+
+const CONNECTION_LOST = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+
+export function isConnectionLost(error: unknown): boolean {
+  return CONNECTION_LOST.has((error as { code?: string }).code ?? '');
+}
+
+const elapsed = (since: number) => Math.round(performance.now() - since);
+
+export async function runPass(ctx: PassContext): Promise<void> {
+  const { sql, logger, config, report } = ctx;
+  const settings: Settings = { mode: config.mode, lastEventTime: config.lastEventTime, timedeltaCheck: config.timedeltaCheck };
+  const ready = selectReady(await selectReadyCodes(sql), config.mode, config.devices);
+  report.devices.ready = ready.devices.length;
+  report.devices.conflicts = ready.conflicts.length;
+  report.warnings = {
+    junkDeviceCodes: ready.junkCodes,
+    unknownDeviceCodes: ready.unknownCodes,
+    conflictDevices: ready.conflicts.map((d) => d.id),
+  };
+  for (const code of ready.junkCodes) {
+    logger.warn(`timestamps.devicecode ${JSON.stringify(code)} is not an integer: it matches no device (R1)`, { devicecode: code });
+  }
+  for (const code of ready.unknownCodes) {
+    logger.warn(`timestamps.devicecode ${code} is ready but no polycomm_device has that code (R1)`, { devicecode: code });
+  }
+  for (const device of ready.conflicts) {
+    logger.warn(`device ${device.id} is ready in both modes: configuration conflict, skipped by both (R1)`, { deviceId: device.id });
+  }
+  logger.info(`ready devices: ${ready.devices.length}`, { mode: config.mode, conflicts: ready.conflicts.length });
+
+  const issueTypes = config.mode === 'receipts' ? await presentIssueTypes(sql, [7, 8, 9]) : new Set<number>();
+
+  for (let start = 0; start < ready.devices.length; start += config.chunkSize) {
+    if (ctx.stop.requested) break;
+    const chunk = ready.devices.slice(start, start + config.chunkSize);
+    const owned = new Set(await tryLockDevices(sql, chunk.map((d) => d.id)));
+    const mine = chunk.filter((d) => owned.has(d.id));
+    for (const d of chunk) {
+      if (!owned.has(d.id)) {
+        report.devices.skippedOwnedElsewhere++;
+        report.skipped.push(d.id);
+        logger.info(`device ${d.id} is being processed by another pass: skipped (R19)`, { deviceId: d.id });
+      }
+    }
+    try {
+      const inputs = await loadChunk(ctx, mine);
+      for (const device of mine) {
+        if (ctx.stop.requested) break;
+        await processDevice(ctx, settings, device, inputs.get(device.id)!, issueTypes);
+      }
+    } finally {
+      // a lost connection has already released the locks with the session
+      await unlockDevices(sql, [...owned]).catch(() => undefined);
+    }
+  }
+}
+
+async function loadChunk(ctx: PassContext, devices: ReadyDevice[]): Promise<Map<number, DeviceInput>> {
+  const started = performance.now();
+  const inputs = await loadDevices(ctx.sql, ctx.config.mode, devices);
+  ctx.report.durationsMs.load += elapsed(started);
+  return inputs;
+}
+
+async function processDevice(ctx: PassContext, settings: Settings, device: ReadyDevice, input: DeviceInput, issueTypes: Set<number>): Promise<void> {
+  const { report, logger, config } = ctx;
+  const analyzeStart = performance.now();
+  let plan: DevicePlan;
+  try {
+    plan = analyzeDevice(input, settings, ctx.now);
+  } catch (error) {
+    report.durationsMs.analyze += elapsed(analyzeStart);
+    fail(ctx, device.id, `analysis failed: ${describeError(error)}`);
+    return;
+  }
+  report.durationsMs.analyze += elapsed(analyzeStart);
+  for (const r of plan.rejected) {
+    logger.warn(`${r.table} row ${r.id} of device ${device.id} is invalid (${r.reason}): left pending (R4)`, { deviceId: device.id, table: r.table, id: r.id, reason: r.reason });
+  }
+
+  const missing = missingIssueTypes(plan, issueTypes);
+  if (missing.length > 0) {
+    fail(ctx, device.id, `issue type(s) ${missing.join(', ')} missing from polycomm_issue_type: nothing written for this device (R14)`);
+    countRejectedAndDeferred(report, plan);
+    return;
+  }
+  const writes = plan.tasks.length + plan.wrapUpdates.length + plan.alarmIds.length + plan.issueIds.length + plan.receiptUpdates.length;
+  if (writes === 0 || config.dryRun) {
+    countPlan(report, plan);
+    report.devices.processed++;
+    if (writes === 0) report.devices.idle++;
+    return;
+  }
+  const writeStart = performance.now();
+  try {
+    await ctx.sql.begin(async (tx) => {
+      const sizes = countNewRows(plan);
+      const ids = await allocateIds(tx as unknown as Sql, sizes.tasks, sizes.links, sizes.issues);
+      const rows = planRows(plan, ids);
+      const counts = await writePlan(tx as unknown as Sql, device.id, rows, formatMicros(ctx.now));
+      checkCounts(device.id, counts, rows.wrap.id.length, rows.alarmIds.length, rows.issueIds.length, rows.receipt.id.length, sizes);
+    });
+    countPlan(report, plan);
+    report.devices.processed++;
+  } catch (error) {
+    if (isConnectionLost(error)) throw new PassAborted(`connection lost while writing device ${device.id}: ${describeError(error)}`);
+    fail(ctx, device.id, describeError(error));
+    countRejectedAndDeferred(report, plan);
+  } finally {
+    report.durationsMs.write += elapsed(writeStart);
+  }
+}
+
+function fail(ctx: PassContext, deviceId: number, error: string): void {
+  ctx.report.devices.failed++;
+  ctx.report.failures.push({ deviceId, error });
+  ctx.logger.error(`device ${deviceId} failed and was rolled back: ${error}`, { deviceId });
+}
+
+/** A failed device still reports what it found invalid or in progress. */
+function countRejectedAndDeferred(report: PassReport, plan: DevicePlan): void {
+  countPlan(report, { ...plan, tasks: [], wrapUpdates: [], alarmIds: [], issueIds: [], receiptUpdates: [], cleanGroups: 0 });
+}
+
+function missingIssueTypes(plan: DevicePlan, present: Set<number>): number[] {
+  const missing = new Set<number>();
+  for (const task of plan.tasks) {
+    for (const event of task.events) {
+      if ('analyzerIssue' in event && !present.has(event.analyzerIssue.type)) missing.add(event.analyzerIssue.type);
+    }
+  }
+  return [...missing].sort();
+}
+
+function checkCounts(
+  deviceId: number, counts: WriteCounts, wraps: number, alarms: number, issues: number, receipts: number,
+  sizes: { tasks: number; links: number; issues: number },
+): void {
+  const expected: WriteCounts = { tasks: sizes.tasks, links: sizes.links, analyzerIssues: sizes.issues, wraps, alarms, issues, receipts };
+  for (const key of Object.keys(expected) as (keyof WriteCounts)[]) {
+    if (counts[key] !== expected[key]) {
+      throw new Error(`device ${deviceId}: expected to write ${expected[key]} ${key} but wrote ${counts[key]} (rows changed under the pass); rolled back`);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+// R16, R17: one device's whole plan in one statement: tasks, analyzer issues
+// (R14) and task_to_event rows inserted with pre-allocated ids, and every
+// event's status set, each table through one unnest. Updates touch only rows
+// still pending, and the counts come back so the caller can refuse a plan that
+// no longer matches the database (R18: then the transaction rolls back).
+import type { Sql } from '../db.js';
+import { ANALYZER_ISSUE_MARKER, type PlanRows } from '../core/rows.js';
+
+/** postgres.js types a JS boolean array as a scalar boolean: ship 1/0 and cast int[] to bool[]. */
+const flags = (values: boolean[]) => values.map((v) => (v ? 1 : 0));
+
+export interface WriteCounts {
+  tasks: number;
+  links: number;
+  analyzerIssues: number;
+  wraps: number;
+  alarms: number;
+  issues: number;
+  receipts: number;
+}
+
+export async function writePlan(sql: Sql, deviceId: number, rows: PlanRows, createtime: string): Promise<WriteCounts> {
+  const { task, issue, link, wrap, receipt } = rows;
+  const [counts] = await sql<WriteCounts[]>`
+    with new_tasks as (
+      insert into task (id, device_id, type, date, local_date, status, resolved)
+      select id, ${deviceId}, type, date, local_date, 1, resolved
+      from unnest(${task.id}::int8[], ${task.type}::int[], ${task.date}::timestamp[], ${task.localDate}::timestamp[], ${flags(task.resolved)}::int[]::bool[])
+        as t(id, type, date, local_date, resolved)
+      returning 1
+    ), new_issues as (
+      insert into polycommissue (polycommissue_id, id, device, type, suitcase, total, duration, localdate, date, createtime, status)
+      select id, ${ANALYZER_ISSUE_MARKER}, ${deviceId}, type, suitcase, total, duration, localdate, date, ${createtime}::timestamp, 1
+      from unnest(${issue.id}::int8[], ${issue.type}::int[], ${issue.suitcase}::int8[], ${issue.total}::int[], ${issue.duration}::int[],
+                  ${issue.local}::timestamp[], ${issue.moscow}::timestamp[])
+        as i(id, type, suitcase, total, duration, localdate, date)
+      returning 1
+    ), new_links as (
+      insert into task_to_event (id, task_id, event_id, table_name, ord, parent_id)
+      select id, task_id, event_id, table_name, ord, parent_id
+      from unnest(${link.id}::int8[], ${link.taskId}::int8[], ${link.eventId}::int8[], ${link.table}::text[], ${link.ord}::int[], ${link.parentId}::int8[])
+        as l(id, task_id, event_id, table_name, ord, parent_id)
+      returning 1
+    ), wraps as (
+      update polycomm_suitcase s
+      set status = 1, csp = u.csp, unpaid = u.unpaid, to_account = u.to_account, in_task = u.in_task, receipt_id = u.receipt_id
+      from unnest(${wrap.id}::int8[], ${flags(wrap.csp)}::int[]::bool[], ${flags(wrap.unpaid)}::int[]::bool[], ${flags(wrap.toAccount)}::int[]::bool[], ${flags(wrap.inTask)}::int[]::bool[], ${wrap.receiptId}::int8[])
+        as u(id, csp, unpaid, to_account, in_task, receipt_id)
+      where s.id = u.id and s.status = 0
+      returning 1
+    ), alarms as (
+      update polycommalarm set status = 1
+      where polycommalarm_id = any(${rows.alarmIds}::int8[]) and status = 0
+      returning 1
+    ), issues as (
+      update polycommissue set status = 1
+      where polycommissue_id = any(${rows.issueIds}::int8[]) and status = 0
+      returning 1
+    ), receipts as (
+      update receipts r set status = u.status
+      from unnest(${receipt.id}::int8[], ${receipt.status}::int[]) as u(id, status)
+      where r.receipt_id = u.id and r.status = 0
+      returning 1
+    )
+    select (select count(*) from new_tasks)::int as tasks,
+           (select count(*) from new_links)::int as links,
+           (select count(*) from new_issues)::int as "analyzerIssues",
+           (select count(*) from wraps)::int as wraps,
+           (select count(*) from alarms)::int as alarms,
+           (select count(*) from issues)::int as issues,
+           (select count(*) from receipts)::int as receipts`;
+  return counts!;
+}
