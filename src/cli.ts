@@ -87,8 +87,10 @@ Exit codes:
 
 async function main(): Promise<void> {
   const cli = program();
-  cli.exitOverride();
-  cli.configureOutput({ writeErr: (text) => fail(text.replace(/^error:\s*/i, '').trim()) });
+  for (const command of [cli, ...cli.commands]) {
+    command.exitOverride();
+    command.configureOutput({ writeErr: (text) => fail(text.replace(/^error:\s*/i, '').trim()) });
+  }
   try {
     await cli.parseAsync(process.argv);
   } catch (error) {

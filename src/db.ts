@@ -21,6 +21,9 @@ export interface OpenOptions {
   applicationName?: string;
 }
 
+/** Statements sent by this process (postgres.js debug hook): the pass report shows it. */
+export const statementCounter = { count: 0 };
+
 export function open(config: ConnectionConfig, options: OpenOptions = {}): Sql {
   addSecret(passwordOf(config.databaseUrl));
   addSecret(process.env.PGPASSWORD);
@@ -32,9 +35,14 @@ export function open(config: ConnectionConfig, options: OpenOptions = {}): Sql {
     connect_timeout: Math.max(1, Math.min(10, config.connectTimeout)),
     idle_timeout: 0,
     onnotice: () => undefined,
+    debug: () => {
+      statementCounter.count++;
+    },
     connection,
     types: {
       bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: parseBigint },
+      // zone-free text both ways: postgres.js would turn a timestamp into a Date in the process's zone
+      timestamp: { to: 1114, from: [1114], serialize: (v: unknown) => String(v), parse: (v: string) => v },
     },
   };
   const sql = config.databaseUrl ? postgres(config.databaseUrl, settings) : postgres(settings);

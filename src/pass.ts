@@ -77,10 +77,9 @@ export async function runPass(ctx: PassContext): Promise<void> {
     }
     try {
       const inputs = await loadChunk(ctx, mine);
-      for (const device of mine) {
-        if (ctx.stop.requested) break;
-        await processDevice(ctx, settings, device, inputs.get(device.id)!, issueTypes);
-      }
+      if (ctx.stop.requested) break;
+      const plans = analyzeChunk(ctx, settings, mine, inputs, issueTypes);
+      await writeChunk(ctx, plans);
     } finally {
       // a lost connection has already released the locks with the session
       await unlockDevices(sql, [...owned]).catch(() => undefined);
@@ -95,53 +94,92 @@ async function loadChunk(ctx: PassContext, devices: ReadyDevice[]): Promise<Map<
   return inputs;
 }
 
-async function processDevice(ctx: PassContext, settings: Settings, device: ReadyDevice, input: DeviceInput, issueTypes: Set<number>): Promise<void> {
-  const { report, logger, config } = ctx;
-  const analyzeStart = performance.now();
-  let plan: DevicePlan;
-  try {
-    plan = analyzeDevice(input, settings, ctx.now);
-  } catch (error) {
-    report.durationsMs.analyze += elapsed(analyzeStart);
-    fail(ctx, device.id, `analysis failed: ${describeError(error)}`);
-    return;
+/** The core's plan for every owned device of the chunk; a device the core cannot plan fails alone. */
+function analyzeChunk(ctx: PassContext, settings: Settings, devices: ReadyDevice[], inputs: Map<number, DeviceInput>, issueTypes: Set<number>): DevicePlan[] {
+  const started = performance.now();
+  const plans: DevicePlan[] = [];
+  for (const device of devices) {
+    let plan: DevicePlan;
+    try {
+      plan = analyzeDevice(inputs.get(device.id)!, settings, ctx.now);
+    } catch (error) {
+      fail(ctx, device.id, `analysis failed: ${describeError(error)}`);
+      continue;
+    }
+    for (const r of plan.rejected) {
+      ctx.logger.warn(`${r.table} row ${r.id} of device ${device.id} is invalid (${r.reason}): left pending (R4)`,
+        { deviceId: device.id, table: r.table, id: r.id, reason: r.reason });
+    }
+    const missing = missingIssueTypes(plan, issueTypes);
+    if (missing.length > 0) {
+      fail(ctx, device.id, `issue type(s) ${missing.join(', ')} missing from polycomm_issue_type: nothing written for this device (R14)`);
+      countRejectedAndDeferred(ctx.report, plan);
+      continue;
+    }
+    plans.push(plan);
   }
-  report.durationsMs.analyze += elapsed(analyzeStart);
-  for (const r of plan.rejected) {
-    logger.warn(`${r.table} row ${r.id} of device ${device.id} is invalid (${r.reason}): left pending (R4)`, { deviceId: device.id, table: r.table, id: r.id, reason: r.reason });
-  }
+  ctx.report.durationsMs.analyze += elapsed(started);
+  return plans;
+}
 
-  const missing = missingIssueTypes(plan, issueTypes);
-  if (missing.length > 0) {
-    fail(ctx, device.id, `issue type(s) ${missing.join(', ')} missing from polycomm_issue_type: nothing written for this device (R14)`);
-    countRejectedAndDeferred(report, plan);
-    return;
-  }
-  const writes = plan.tasks.length + plan.wrapUpdates.length + plan.alarmIds.length + plan.issueIds.length + plan.receiptUpdates.length;
-  if (writes === 0 || config.dryRun) {
+const hasWrites = (p: DevicePlan) =>
+  p.tasks.length + p.wrapUpdates.length + p.alarmIds.length + p.issueIds.length + p.receiptUpdates.length > 0;
+
+/**
+ * Writes a chunk's plans in one transaction (a handful of statements whatever
+ * the chunk's size). Should that fail for a reason other than a lost
+ * connection, each device is retried in its own transaction, so one bad
+ * device rolls back alone and the others are written (R18).
+ */
+async function writeChunk(ctx: PassContext, plans: DevicePlan[]): Promise<void> {
+  const { report } = ctx;
+  const done = (plan: DevicePlan) => {
     countPlan(report, plan);
     report.devices.processed++;
-    if (writes === 0) report.devices.idle++;
-    return;
-  }
-  const writeStart = performance.now();
+    if (!hasWrites(plan)) report.devices.idle++;
+  };
+  const toWrite = ctx.config.dryRun ? [] : plans.filter(hasWrites);
+  for (const plan of plans) if (!toWrite.includes(plan)) done(plan);
+  if (toWrite.length === 0) return;
+  const started = performance.now();
   try {
-    await ctx.sql.begin(async (tx) => {
-      const sizes = countNewRows(plan);
-      const ids = await allocateIds(tx as unknown as Sql, sizes.tasks, sizes.links, sizes.issues);
-      const rows = planRows(plan, ids);
-      const counts = await writePlan(tx as unknown as Sql, device.id, rows, formatMicros(ctx.now));
-      checkCounts(device.id, counts, rows.wrap.id.length, rows.alarmIds.length, rows.issueIds.length, rows.receipt.id.length, sizes);
-    });
-    countPlan(report, plan);
-    report.devices.processed++;
+    await writeTransaction(ctx, toWrite);
+    toWrite.forEach(done);
   } catch (error) {
-    if (isConnectionLost(error)) throw new PassAborted(`connection lost while writing device ${device.id}: ${describeError(error)}`);
-    fail(ctx, device.id, describeError(error));
-    countRejectedAndDeferred(report, plan);
+    if (isConnectionLost(error)) throw new PassAborted(`connection lost while writing: ${describeError(error)}`);
+    if (toWrite.length === 1) {
+      fail(ctx, toWrite[0]!.deviceId, describeError(error));
+      countRejectedAndDeferred(report, toWrite[0]!);
+    } else {
+      ctx.logger.warn(`writing a chunk of ${toWrite.length} devices failed (${describeError(error)}): retrying device by device`);
+      for (const plan of toWrite) {
+        if (ctx.stop.requested) break;
+        try {
+          await writeTransaction(ctx, [plan]);
+          done(plan);
+        } catch (deviceError) {
+          if (isConnectionLost(deviceError)) throw new PassAborted(`connection lost while writing device ${plan.deviceId}: ${describeError(deviceError)}`);
+          fail(ctx, plan.deviceId, describeError(deviceError));
+          countRejectedAndDeferred(report, plan);
+        }
+      }
+    }
   } finally {
-    report.durationsMs.write += elapsed(writeStart);
+    report.durationsMs.write += elapsed(started);
   }
+}
+
+async function writeTransaction(ctx: PassContext, plans: DevicePlan[]): Promise<void> {
+  await ctx.sql.begin(async (tx) => {
+    const sizes = countNewRows(plans);
+    const ids = await allocateIds(tx as unknown as Sql, sizes.tasks, sizes.links, sizes.issues);
+    const rows = planRows(plans, ids);
+    const counts = await writePlan(tx as unknown as Sql, rows, formatMicros(ctx.now));
+    checkCounts(counts, {
+      tasks: sizes.tasks, links: sizes.links, analyzerIssues: sizes.issues,
+      wraps: rows.wrap.id.length, alarms: rows.alarmIds.length, issues: rows.issueIds.length, receipts: rows.receipt.id.length,
+    }, plans);
+  });
 }
 
 function fail(ctx: PassContext, deviceId: number, error: string): void {
@@ -165,14 +203,11 @@ function missingIssueTypes(plan: DevicePlan, present: Set<number>): number[] {
   return [...missing].sort();
 }
 
-function checkCounts(
-  deviceId: number, counts: WriteCounts, wraps: number, alarms: number, issues: number, receipts: number,
-  sizes: { tasks: number; links: number; issues: number },
-): void {
-  const expected: WriteCounts = { tasks: sizes.tasks, links: sizes.links, analyzerIssues: sizes.issues, wraps, alarms, issues, receipts };
+function checkCounts(counts: WriteCounts, expected: WriteCounts, plans: DevicePlan[]): void {
   for (const key of Object.keys(expected) as (keyof WriteCounts)[]) {
     if (counts[key] !== expected[key]) {
-      throw new Error(`device ${deviceId}: expected to write ${expected[key]} ${key} but wrote ${counts[key]} (rows changed under the pass); rolled back`);
+      const devices = plans.map((p) => p.deviceId).join(', ');
+      throw new Error(`device(s) ${devices}: expected to write ${expected[key]} ${key} but wrote ${counts[key]} (rows changed under the pass); rolled back`);
     }
   }
 }

@@ -2,7 +2,7 @@
 import { readNow } from '../clock.js';
 import type { PassConfig } from '../config.js';
 import { formatMicros } from '../core/time.js';
-import { describeError, open, waitForDatabase } from '../db.js';
+import { describeError, open, statementCounter, waitForDatabase } from '../db.js';
 import { EXIT } from '../exit-codes.js';
 import type { Logger } from '../log.js';
 import { runPass } from '../pass.js';
@@ -40,6 +40,7 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
     report.durationsMs.total = Math.round(performance.now() - started);
     report.finishedAt = new Date().toISOString();
     report.maxRssKb = process.resourceUsage().maxRSS;
+    report.statements = statementCounter.count;
     if (report.status === 'succeeded' && report.failures.length > 0) report.status = 'failed';
     if (config.reportDir) {
       try {

@@ -268,11 +268,11 @@ function table(headers: string[], rows: string[][], indent: string): string[] {
   const widths = headers.map((h) => h.length);
   for (const row of rows) {
     row.forEach((cell, i) => {
-      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+      widths[i] = Math.max(widths[i] as number, cell.length);
     });
   }
   const line = (cells: string[]): string =>
-    (indent + cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')).trimEnd();
+    (indent + cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ')).trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 

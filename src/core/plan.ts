@@ -72,6 +72,7 @@ export function analyzeDevice(input: DeviceInput, settings: Settings, now: Micro
   const issueIds: number[] = [];
   const receiptUpdates: ReceiptUpdate[] = [];
   const deferred: DeferredGroup[] = [];
+  let cleanGroups = 0;
 
   for (const g of a.groups) {
     if (g.deferred) {
@@ -123,7 +124,9 @@ export function analyzeDevice(input: DeviceInput, settings: Settings, now: Micro
       }
       // wrap_finish writes nothing (R16).
     }
-    if (taskType !== null) {
+    if (taskType === null) {
+      cleanGroups++;
+    } else {
       tasks.push({
         type: taskType,
         // R16: resolved = balanced (receipts mode); always false in dwr (balanced is false there).
@@ -145,6 +148,7 @@ export function analyzeDevice(input: DeviceInput, settings: Settings, now: Micro
     receiptUpdates,
     deferred,
     rejected: a.rejected,
+    cleanGroups,
     moscowFallbacks: a.moscowFallbacks,
   };
 }

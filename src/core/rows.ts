@@ -12,8 +12,8 @@ export interface IdBlock {
 }
 
 export interface PlanRows {
-  task: { id: number[]; type: number[]; date: string[]; localDate: string[]; resolved: boolean[] };
-  issue: { id: number[]; type: number[]; suitcase: (number | null)[]; total: (number | null)[]; duration: (number | null)[]; local: string[]; moscow: string[] };
+  task: { id: number[]; deviceId: number[]; type: number[]; date: string[]; localDate: string[]; resolved: boolean[] };
+  issue: { id: number[]; deviceId: number[]; type: number[]; suitcase: (number | null)[]; total: (number | null)[]; duration: (number | null)[]; local: string[]; moscow: string[] };
   link: { id: number[]; taskId: number[]; eventId: number[]; table: string[]; ord: number[]; parentId: (number | null)[] };
   wrap: { id: number[]; csp: boolean[]; unpaid: boolean[]; toAccount: boolean[]; inTask: boolean[]; receiptId: (number | null)[] };
   alarmIds: number[];
@@ -21,45 +21,61 @@ export interface PlanRows {
   receipt: { id: number[]; status: number[] };
 }
 
-export function countNewRows(plan: DevicePlan): { tasks: number; links: number; issues: number } {
-  let links = 0;
-  let issues = 0;
-  for (const task of plan.tasks) {
-    links += task.events.length;
-    for (const e of task.events) if ('analyzerIssue' in e) issues++;
-  }
-  return { tasks: plan.tasks.length, links, issues };
+export interface NewRowCounts {
+  tasks: number;
+  links: number;
+  issues: number;
 }
 
-export function planRows(plan: DevicePlan, ids: IdBlock): PlanRows {
+/** How many task, task_to_event and analyzer issue rows the plans insert. */
+export function countNewRows(plans: DevicePlan[]): NewRowCounts {
+  const counts = { tasks: 0, links: 0, issues: 0 };
+  for (const plan of plans) {
+    counts.tasks += plan.tasks.length;
+    for (const task of plan.tasks) {
+      counts.links += task.events.length;
+      for (const e of task.events) if ('analyzerIssue' in e) counts.issues++;
+    }
+  }
+  return counts;
+}
+
+/** The rows of several devices' plans, to be written in one statement. */
+export function planRows(plans: DevicePlan[], ids: IdBlock): PlanRows {
   const rows: PlanRows = {
-    task: { id: [], type: [], date: [], localDate: [], resolved: [] },
-    issue: { id: [], type: [], suitcase: [], total: [], duration: [], local: [], moscow: [] },
+    task: { id: [], deviceId: [], type: [], date: [], localDate: [], resolved: [] },
+    issue: { id: [], deviceId: [], type: [], suitcase: [], total: [], duration: [], local: [], moscow: [] },
     link: { id: [], taskId: [], eventId: [], table: [], ord: [], parentId: [] },
     wrap: { id: [], csp: [], unpaid: [], toAccount: [], inTask: [], receiptId: [] },
-    alarmIds: plan.alarmIds,
-    issueIds: plan.issueIds,
+    alarmIds: [],
+    issueIds: [],
     receipt: { id: [], status: [] },
   };
+  const cursor = { task: 0, link: 0, issue: 0 };
+  for (const plan of plans) addPlan(rows, plan, ids, cursor);
+  return rows;
+}
+
+function addPlan(rows: PlanRows, plan: DevicePlan, ids: IdBlock, cursor: { task: number; link: number; issue: number }): void {
   const ts = (m: Micros) => formatMicros(m);
-  let nextLink = 0;
-  let nextIssue = 0;
   plan.tasks.forEach((task, t) => {
-    const taskId = take(ids.task, t, 'task');
+    const taskId = take(ids.task, cursor.task++, 'task');
     rows.task.id.push(taskId);
+    rows.task.deviceId.push(plan.deviceId);
     rows.task.type.push(task.type);
     rows.task.date.push(ts(task.date));
     rows.task.localDate.push(ts(task.localDate));
     rows.task.resolved.push(task.resolved);
     const linkIds: number[] = [];
     task.events.forEach((event, index) => {
-      const linkId = take(ids.taskToEvent, nextLink++, 'task_to_event');
+      const linkId = take(ids.taskToEvent, cursor.link++, 'task_to_event');
       linkIds.push(linkId);
       let eventId: number;
       if ('analyzerIssue' in event) {
         const issue = event.analyzerIssue;
-        eventId = take(ids.issue, nextIssue++, 'polycommissue');
+        eventId = take(ids.issue, cursor.issue++, 'polycommissue');
         rows.issue.id.push(eventId);
+        rows.issue.deviceId.push(plan.deviceId);
         rows.issue.type.push(issue.type);
         rows.issue.suitcase.push(issue.suitcase);
         rows.issue.total.push(issue.total);
@@ -94,7 +110,8 @@ export function planRows(plan: DevicePlan, ids: IdBlock): PlanRows {
     rows.receipt.id.push(r.id);
     rows.receipt.status.push(r.status);
   }
-  return rows;
+  rows.alarmIds.push(...plan.alarmIds);
+  rows.issueIds.push(...plan.issueIds);
 }
 
 function take(ids: number[], index: number, what: string): number {

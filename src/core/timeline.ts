@@ -169,11 +169,14 @@ function entry(kind: Entry['kind'], local: number, moscow: number, id: number, w
   return { kind, local, moscow, id, wrap, point, receipt };
 }
 
-/** R6 order: local time, then kind rank (finish, receipt, alarm, issue, start), then row id. */
+/**
+ * R6 order between entries of two merged lists. Each list is already in R6
+ * order and the two lists never share a kind (starts + points against
+ * finishes + receipts, and so on), so local time then kind rank decides;
+ * the row-id tie break happened when each list was sorted.
+ */
 function before(a: Entry, b: Entry): boolean {
-  if (a.local !== b.local) return a.local < b.local;
-  if (a.kind !== b.kind) return a.kind < b.kind;
-  return a.id < b.id;
+  return a.local !== b.local ? a.local < b.local : a.kind < b.kind;
 }
 
 function merge(a: Entry[], b: Entry[]): Entry[] {

@@ -1,4 +1,4 @@
-// R16, R17: one device's whole plan in one statement: tasks, analyzer issues
+// R16, R17: the plans of a chunk of devices (or of one) in one statement: tasks, analyzer issues
 // (R14) and task_to_event rows inserted with pre-allocated ids, and every
 // event's status set, each table through one unnest. Updates touch only rows
 // still pending, and the counts come back so the caller can refuse a plan that
@@ -7,6 +7,8 @@ import type { Sql } from '../db.js';
 import { ANALYZER_ISSUE_MARKER, type PlanRows } from '../core/rows.js';
 
 /** postgres.js types a JS boolean array as a scalar boolean: ship 1/0 and cast int[] to bool[]. */
+// Timestamps travel as zone-free text and are cast in SQL: postgres.js would
+// otherwise read a string as a Date in the process's own time zone (R9).
 const flags = (values: boolean[]) => values.map((v) => (v ? 1 : 0));
 
 export interface WriteCounts {
@@ -19,21 +21,21 @@ export interface WriteCounts {
   receipts: number;
 }
 
-export async function writePlan(sql: Sql, deviceId: number, rows: PlanRows, createtime: string): Promise<WriteCounts> {
+export async function writePlan(sql: Sql, rows: PlanRows, createtime: string): Promise<WriteCounts> {
   const { task, issue, link, wrap, receipt } = rows;
   const [counts] = await sql<WriteCounts[]>`
     with new_tasks as (
       insert into task (id, device_id, type, date, local_date, status, resolved)
-      select id, ${deviceId}, type, date, local_date, 1, resolved
-      from unnest(${task.id}::int8[], ${task.type}::int[], ${task.date}::timestamp[], ${task.localDate}::timestamp[], ${flags(task.resolved)}::int[]::bool[])
-        as t(id, type, date, local_date, resolved)
+      select id, device_id, type, date, local_date, 1, resolved
+      from unnest(${task.id}::int8[], ${task.deviceId}::int[], ${task.type}::int[], ${task.date}::text[]::timestamp[], ${task.localDate}::text[]::timestamp[], ${flags(task.resolved)}::int[]::bool[])
+        as t(id, device_id, type, date, local_date, resolved)
       returning 1
     ), new_issues as (
       insert into polycommissue (polycommissue_id, id, device, type, suitcase, total, duration, localdate, date, createtime, status)
-      select id, ${ANALYZER_ISSUE_MARKER}, ${deviceId}, type, suitcase, total, duration, localdate, date, ${createtime}::timestamp, 1
-      from unnest(${issue.id}::int8[], ${issue.type}::int[], ${issue.suitcase}::int8[], ${issue.total}::int[], ${issue.duration}::int[],
-                  ${issue.local}::timestamp[], ${issue.moscow}::timestamp[])
-        as i(id, type, suitcase, total, duration, localdate, date)
+      select id, ${ANALYZER_ISSUE_MARKER}, device, type, suitcase, total, duration, localdate, date, ${createtime}::text::timestamp, 1
+      from unnest(${issue.id}::int8[], ${issue.deviceId}::int[], ${issue.type}::int[], ${issue.suitcase}::int8[], ${issue.total}::int[], ${issue.duration}::int[],
+                  ${issue.local}::text[]::timestamp[], ${issue.moscow}::text[]::timestamp[])
+        as i(id, device, type, suitcase, total, duration, localdate, date)
       returning 1
     ), new_links as (
       insert into task_to_event (id, task_id, event_id, table_name, ord, parent_id)

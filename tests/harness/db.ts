@@ -18,7 +18,11 @@ function connect(url: string): Sql {
   return postgres(url, {
     max: 4,
     onnotice: () => undefined,
-    types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
+    types: {
+      bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) },
+      // zone-free text both ways, whatever TZ the test process has
+      timestamp: { to: 1114, from: [1114], serialize: (v: unknown) => String(v), parse: (v: string) => v },
+    },
   }) as unknown as Sql;
 }
 
