@@ -278,6 +278,11 @@ export interface Rates {
   issueOutside: number;
   /** per customer (receipts devices): a receipt and no wrap. */
   receiptWithoutWrap: number;
+  /**
+   * per receipt-without-wrap customer: the wrap failed: a top-level alarm (or
+   * issue) 5-60 s before the receipt (a task of type 3).
+   */
+  failedWrap: number;
   /** per wrap: package_type NULL or 0 (untyped, R4/R11). */
   untyped: number;
   /** per customer with 2-3 wraps (receipts devices): one receipt for all of them instead of one per wrap. */
@@ -305,6 +310,7 @@ export const DEFAULT_RATES: Readonly<Rates> = Object.freeze({
   issueInside: 0.02,
   issueOutside: 0.005,
   receiptWithoutWrap: 0.005,
+  failedWrap: 0.3,
   untyped: 0.003,
   combinedReceipt: 0.5,
   zeroReceipt: 0.001,
@@ -356,6 +362,8 @@ export interface Stats {
   issuesInside: number;
   issuesOutside: number;
   receiptsWithoutWrap: number;
+  /** receipts without wrap preceded by an alarm or issue (counted in alarmsOutside / issuesOutside too) */
+  failedWraps: number;
   untypedWraps: number;
   combinedReceipts: number;
   zeroReceipts: number;
@@ -386,7 +394,7 @@ function emptyStats(): Stats {
     customers: 0, wraps: 0, receipts: 0, alarms: 0, issues: 0,
     unpaidWraps: 0, wrongTypeReceipts: 0, midWrapReceipts: 0,
     alarmsInside: 0, alarmsOutside: 0, issuesInside: 0, issuesOutside: 0,
-    receiptsWithoutWrap: 0, untypedWraps: 0, combinedReceipts: 0, zeroReceipts: 0,
+    receiptsWithoutWrap: 0, failedWraps: 0, untypedWraps: 0, combinedReceipts: 0, zeroReceipts: 0,
     overlappingWraps: 0, idleGaps: 0, nightGaps: 0, nullMoscow: 0, invalidRows: 0,
   };
 }
@@ -548,7 +556,7 @@ interface PlannedWrap {
   pkg: number | null;
   unpaid: boolean;
   flags: EventFlags & { finishBeforeStart?: boolean };
-  /** nested points as [kind, time] */
+  /** alarms and issues strictly inside the wrap (nested, R5) */
   points: { kind: 'alarm' | 'issue'; at: number; type: number; flags: EventFlags }[];
 }
 interface PlannedReceipt {
@@ -646,7 +654,14 @@ function simulateDevice(w: DeviceWriter, rng: Rng, r: Rates, startS: number, end
     if (receiptsMode && rng.chance(r.receiptWithoutWrap)) {
       receiptWithoutWrap = true;
       const single = rng.next() < 0.8;
-      planReceipt(t, single ? 1 : 0, single ? 0 : 1, -1, false);
+      let at = t;
+      if (rng.chance(r.failedWrap)) {
+        ds.failedWraps++;
+        if (rng.next() < 0.7) outside.push({ kind: 'alarm', at: t, type: rng.int(1, 5) });
+        else outside.push({ kind: 'issue', at: t, type: rng.int(1, 4) });
+        at = t + rng.int(5, 60);
+      }
+      planReceipt(at, single ? 1 : 0, single ? 0 : 1, -1, false);
     } else {
       const u = rng.next();
       const k = u < 0.85 ? 1 : u < 0.95 ? 2 : 3;
@@ -718,16 +733,19 @@ function simulateDevice(w: DeviceWriter, rng: Rng, r: Rates, startS: number, end
         if (k > 1) ds.combinedReceipts++;
       }
     }
-    if (rng.chance(r.alarmOutside)) {
-      const at = last + rng.int(5, 120);
-      outside.push({ kind: 'alarm', at, type: rng.int(1, 5) });
+    // Top-level alarms / issues: mostly right after the customer, sometimes
+    // (30%) while the device idles, more than TIMEDELTA_CHECK away from any
+    // customer (a lone fault: task type 1 in both modes).
+    let quietUntil = 0;
+    const outsideEvent = (kind: 'alarm' | 'issue') => {
+      const idle = rng.next() < 0.3;
+      const at = last + (idle ? rng.int(421, 1200) : rng.int(5, 120));
+      outside.push({ kind, at, type: kind === 'alarm' ? rng.int(1, 5) : rng.int(1, 4) });
       last = at;
-    }
-    if (rng.chance(r.issueOutside)) {
-      const at = last + rng.int(5, 120);
-      outside.push({ kind: 'issue', at, type: rng.int(1, 4) });
-      last = at;
-    }
+      if (idle) quietUntil = at + rng.int(421, 900);
+    };
+    if (rng.chance(r.alarmOutside)) outsideEvent('alarm');
+    if (rng.chance(r.issueOutside)) outsideEvent('issue');
 
     if (last > endS) break;
 
@@ -757,7 +775,7 @@ function simulateDevice(w: DeviceWriter, rng: Rng, r: Rates, startS: number, end
       }
     }
 
-    t = Math.max(t + rng.int(gapMinS, gapMaxS), last + rng.int(10, 60));
+    t = Math.max(t + rng.int(gapMinS, gapMaxS), last + rng.int(10, 60), quietUntil);
   }
 }
 
@@ -862,6 +880,8 @@ export interface DemoScenario {
   tasks: number[];
   /** Expected analyzer issue types (R14) in the scenario. */
   analyzerIssues: number[];
+  /** The scenario's rows have ids from <= id < to (all event tables). */
+  ids: { from: number; to: number };
 }
 
 export interface DemoDataset extends Dataset {
@@ -958,8 +978,9 @@ export function demoDataset(end: Micros, options: { idBase?: number } = {}): Dem
     let n = 0;
     const sc = (name: string, tasks: number[], analyzerIssues: number[], body: (s: number) => void) => {
       const s = slot0 + n++ * SLOT;
-      scenarios.push({ device: d.id, mode: 'receipts', at: s * MICROS, name, tasks, analyzerIssues });
+      const from = ids.next;
       body(s);
+      scenarios.push({ device: d.id, mode: 'receipts', at: s * MICROS, name, tasks, analyzerIssues, ids: { from, to: ids.next } });
     };
     sc('balanced: wrap and its receipt (example 1)', [4], [], (s) => {
       w.wrap(s, 90, 1);
@@ -1096,8 +1117,9 @@ export function demoDataset(end: Micros, options: { idBase?: number } = {}): Dem
     let n = 0;
     const sc = (name: string, tasks: number[], body: (s: number) => void) => {
       const s = slot0 + n++ * SLOT;
-      scenarios.push({ device: d.id, mode: 'dwr', at: s * MICROS, name, tasks, analyzerIssues: [] });
+      const from = ids.next;
       body(s);
+      scenarios.push({ device: d.id, mode: 'dwr', at: s * MICROS, name, tasks, analyzerIssues: [], ids: { from, to: ids.next } });
     };
     sc('clean wrap: no task, marked processed', [], (s) => {
       w.wrap(s, 90, 1);

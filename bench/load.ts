@@ -81,12 +81,20 @@ export function* copyChunks<R>(table: Table<R>, from = 0, to = table.length): Ge
   if (buf.length > 0) yield Buffer.from(buf, 'utf8');
 }
 
-/** COPY one table's rows in. */
+/**
+ * COPY one table's rows in, on a connection reserved for it (postgres.js
+ * would otherwise pipeline other queries onto the connection mid-COPY).
+ */
 export async function copyTable<R>(sql: Sql, table: Table<R>): Promise<void> {
   if (table.length === 0) return;
   const columns = table.columns.map((c) => `"${c.name}"`).join(', ');
-  const writable = await sql.unsafe(`copy ${table.name} (${columns}) from stdin`).writable();
-  await pipeline(Readable.from(copyChunks(table), { objectMode: false }), writable);
+  const reserved = await sql.reserve();
+  try {
+    const writable = await reserved.unsafe(`copy ${table.name} (${columns}) from stdin`).writable();
+    await pipeline(Readable.from(copyChunks(table), { objectMode: false }), writable);
+  } finally {
+    reserved.release();
+  }
 }
 
 /** Primary keys with a sequence behind them (bigserial in 01-schema.sql). */
@@ -117,8 +125,8 @@ export interface LoadReport {
 /**
  * COPY every table of the dataset into the database `sql` points at (the
  * schema must be loaded; the rows must not exist yet), then sync sequences.
- * Tables are copied concurrently when the client has more than one
- * connection (`max` > 1), one after another otherwise.
+ * Tables are copied concurrently, each on its own reserved connection, as
+ * far as the client's pool (`max`) allows; with `max: 1` one after another.
  */
 export async function loadDataset(sql: Sql, dataset: Dataset): Promise<LoadReport> {
   const t0 = performance.now();
