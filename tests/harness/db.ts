@@ -26,13 +26,21 @@ function connect(url: string): Sql {
   }) as unknown as Sql;
 }
 
-/** A fresh database holding the schema (template clone); drop it in afterAll. */
-export async function createTestDatabase(): Promise<TestDb> {
+/**
+ * A fresh database holding the schema (template clone); drop it in afterAll.
+ * With `template`, a copy of that test database instead (its connections are
+ * closed first: PostgreSQL copies only an idle database).
+ */
+export async function createTestDatabase(options: { template?: TestDb } = {}): Promise<TestDb> {
   const serverUrl = inject('serverUrl');
   const name = `${inject('databasePrefix')}${randomBytes(4).toString('hex')}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined });
   try {
-    await admin`create database ${admin(name)} template ${admin(inject('templateDatabase'))}`;
+    const template = options.template?.name ?? inject('templateDatabase');
+    if (options.template) {
+      await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${template} and pid <> pg_backend_pid()`;
+    }
+    await admin`create database ${admin(name)} template ${admin(template)}`;
   } finally {
     await admin.end();
   }

@@ -46,8 +46,8 @@ describe.skipIf(!available)('schema on PostgreSQL 15 (Debian server binaries)', 
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     const sql = postgres(url, { max: 1, onnotice: () => undefined });
     try {
-      const [{ server_version }] = await sql<{ server_version: string }[]>`show server_version`;
-      expect(server_version).toMatch(/^15\./);
+      const [version] = await sql<{ server_version: string }[]>`show server_version`;
+      expect(version!.server_version).toMatch(/^15\./);
       for (const file of initdbFiles({ seed: true })) await sql.file(file);
       const tables = await sql<{ n: number }[]>`select count(*)::int as n from pg_tables where schemaname = 'public'`;
       expect(tables[0]!.n).toBeGreaterThanOrEqual(11);

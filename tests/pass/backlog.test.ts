@@ -1,0 +1,97 @@
+// A generated backlog (200 devices x 24 h): the pass issues O(chunks)
+// statements, not O(events) (issue 4), and a pass killed with SIGKILL in the
+// middle, then run again, leaves exactly what one uninterrupted pass leaves (R18).
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generate, MICROS } from '../../bench/generate.js';
+import { loadDataset } from '../../bench/load.js';
+import { runCli, startCli } from '../harness/cli.js';
+import { createTestDatabase, dumpWritten, type TestDb } from '../harness/db.js';
+import type { PassReport } from '../../src/report.js';
+
+const END = Date.UTC(2026, 0, 10, 12, 0, 0) * 1000; // Moscow wall clock, zone-free micros
+const NOW = '2026-01-10T13:00:00';
+const dbs: TestDb[] = [];
+let source: TestDb;
+let events = 0;
+const reportRoot = mkdtempSync(join(tmpdir(), 'polycomm-backlog-'));
+
+beforeAll(async () => {
+  source = await createTestDatabase();
+  dbs.push(source);
+  const dataset = generate({ seed: 7, devices: 200, hours: 24, end: END });
+  const load = await loadDataset(source.sql, dataset);
+  events = load.total;
+  await source.sql`vacuum analyze`;
+}, 120_000);
+
+afterAll(async () => {
+  for (const d of dbs) await d.drop().catch(() => undefined);
+  rmSync(reportRoot, { recursive: true, force: true });
+});
+
+async function copy(): Promise<TestDb> {
+  const db = await createTestDatabase({ template: source });
+  dbs.push(db);
+  return db;
+}
+
+async function pass(db: TestDb, args: string[]): Promise<PassReport> {
+  const dir = mkdtempSync(join(reportRoot, 'r-'));
+  const r = await runCli([...args, '--now', NOW, '--report-dir', dir], { DATABASE_URL: db.url });
+  expect(r.code, r.stdout.slice(-2000) + r.stderr).toBe(0);
+  return JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8')) as PassReport;
+}
+
+describe('a generated backlog of 200 devices x 24 h', () => {
+  it.each(['receipts', 'dwr'] as const)('%s: statements grow with chunks, not with events', async (mode) => {
+    const db = await copy();
+    const chunk = 25;
+    const report = await pass(db, ['--mode', mode, '--chunk-size', String(chunk)]);
+    const chunks = Math.ceil(report.devices.ready / chunk);
+    expect(report.devices.ready).toBe(100);
+    expect(report.devices.processed).toBe(100);
+    expect(report.groups.tasks).toBeGreaterThan(100);
+    // per chunk: lock, 3-4 loads, begin, allocate ids, write, commit, unlock; plus a few per pass
+    expect(report.statements).toBeLessThanOrEqual(12 + 11 * chunks);
+    expect(report.statements).toBeLessThan(events / 100);
+  });
+
+  it('R18: SIGKILL in the middle, then a full pass, equals one uninterrupted pass', async () => {
+    const reference = await copy();
+    const killed = await copy();
+    const args = ['--mode', 'receipts', '--chunk-size', '2'];
+    await pass(reference, args);
+
+    const run = startCli([...args, '--now', NOW], { DATABASE_URL: killed.url });
+    // kill once some devices are written and others are not
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const [row] = await killed.sql<{ n: number }[]>`select count(distinct device_id)::int as n from task`;
+      if (row!.n >= 4 || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    run.child.kill('SIGKILL');
+    const result = await run.done;
+    expect(result.signal).toBe('SIGKILL');
+    // PostgreSQL rolls the killed session back and releases its locks
+    for (let i = 0; i < 200; i++) {
+      const [row] = await killed.sql<{ n: number }[]>`
+        select count(*)::int as n from pg_stat_activity where datname = ${killed.name} and application_name = 'polycomm-analyzer'`;
+      if (row!.n === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const [partial] = await killed.sql<{ devices: number }[]>`select count(distinct device_id)::int as devices from task`;
+    expect(partial!.devices).toBeGreaterThan(0);
+    expect(partial!.devices).toBeLessThan(100);
+
+    const rest = await pass(killed, args);
+    expect(rest.devices.failed).toBe(0);
+    expect(await dumpWritten(killed.sql)).toBe(await dumpWritten(reference.sql));
+    const again = await pass(killed, args);
+    expect(again.groups.tasks).toBe(0);
+    expect(await dumpWritten(killed.sql)).toBe(await dumpWritten(reference.sql));
+  });
+});
