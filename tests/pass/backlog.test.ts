@@ -95,3 +95,31 @@ describe('a generated backlog of 200 devices x 24 h', () => {
     expect(await dumpWritten(killed.sql)).toBe(await dumpWritten(reference.sql));
   });
 });
+
+describe('signals', () => {
+  it('SIGTERM: the write in flight finishes, no new chunk starts, the report says interrupted, exit 1 within 5 s', async () => {
+    const reference = await copy();
+    const stopped = await copy();
+    const args = ['--mode', 'dwr', '--chunk-size', '2'];
+    await pass(reference, args);
+    const dir = mkdtempSync(join(reportRoot, 'sigterm-'));
+    const run = startCli([...args, '--now', NOW, '--report-dir', dir], { DATABASE_URL: stopped.url });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const [row] = await stopped.sql<{ n: number }[]>`select count(distinct device_id)::int as n from task`;
+      if (row!.n >= 4 || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const signalled = Date.now();
+    run.child.kill('SIGTERM');
+    const result = await run.done;
+    expect(Date.now() - signalled).toBeLessThan(5_000);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8')) as PassReport;
+    expect(report.status).toBe('interrupted');
+    expect(report.devices.processed).toBeLessThan(report.devices.ready);
+    // every device is either fully done or untouched: the rest of the work is a clean second pass
+    await pass(stopped, args);
+    expect(await dumpWritten(stopped.sql)).toBe(await dumpWritten(reference.sql));
+  });
+});
