@@ -12,6 +12,8 @@ import { EXIT } from './exit-codes.js';
 import { runMigrate } from './commands/migrate.js';
 import { runPassCommand } from './commands/pass.js';
 import { runExplain } from './commands/explain.js';
+import { parseStatusOptions, runStatus } from './commands/status.js';
+import { parseOpenTasksOptions, runOpenTasks } from './commands/open-tasks.js';
 import { VERSION } from './version.js';
 
 const env = process.env;
@@ -82,6 +84,43 @@ Exit codes:
     await finish(code, log);
   });
   root.addCommand(explain);
+
+  const status = new Command('status')
+    .description('run history: the latest runs per mode, hung runs (running longer than --stale-after) and the pending backlog; writes nothing');
+  status.addOption(new Option('--mode <mode>', 'only this mode (receipts or dwr)'));
+  status.addOption(new Option('--limit <n>', 'runs shown per mode, default 10'));
+  status.addOption(new Option('--stale-after <seconds>', "a 'running' row older than this is hung, default 3600"));
+  status.addOption(new Option('--fail-on-stale', 'exit 3 when a run is hung or the latest finished run of a mode failed'));
+  status.addOption(new Option('--json', 'print one JSON document'));
+  addSettings(status, [...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
+  status.action(async (options: Record<string, unknown>) => {
+    const { mode, limit, staleAfter, failOnStale, json, ...rest } = options;
+    const statusOptions = parseStatusOptions({ mode, limit, staleAfter, failOnStale, json });
+    const config = { ...parseConnection(rest, env), ...parseLog(rest, env) };
+    const log = createLogger({ ...config, logLevel: config.logLevel === 'info' ? (statusOptions.json ? 'error' : 'warn') : config.logLevel });
+    const code = await runStatus(config, statusOptions, log.logger, (text) => process.stdout.write(text));
+    await finish(code, log);
+  });
+  root.addCommand(status);
+
+  const openTasks = new Command('open-tasks')
+    .description('the unresolved tasks: number, list, counts by type and by device; with --out-dir also as a JSON file; writes nothing in the database');
+  openTasks.addOption(new Option('--device <id...>', 'only these device ids'));
+  openTasks.addOption(new Option('--type <n...>', 'only these task types (1-6, R11)'));
+  openTasks.addOption(new Option('--since <date>', 'only tasks dated (Moscow) at or after this: YYYY-MM-DD or YYYY-MM-DDTHH:MM'));
+  openTasks.addOption(new Option('--limit <n>', 'tasks listed, newest first, default 200 (the counts are always complete)'));
+  openTasks.addOption(new Option('--out-dir <dir>', 'also write the report as JSON there (open-tasks-<UTC timestamp>-<id>.json)'));
+  openTasks.addOption(new Option('--json', 'print the report as one JSON document'));
+  addSettings(openTasks, [...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
+  openTasks.action(async (options: Record<string, unknown>) => {
+    const { device, type, since, limit, outDir, json, ...rest } = options;
+    const taskOptions = parseOpenTasksOptions({ device, type, since, limit, outDir, json });
+    const config = { ...parseConnection(rest, env), ...parseLog(rest, env) };
+    const log = createLogger({ ...config, logLevel: config.logLevel === 'info' ? (taskOptions.json ? 'error' : 'warn') : config.logLevel });
+    const code = await runOpenTasks(config, taskOptions, log.logger, (text) => process.stdout.write(text));
+    await finish(code, log);
+  });
+  root.addCommand(openTasks);
   return root;
 }
 

@@ -1,17 +1,85 @@
-// Run history (analyzer_run): filled in by the operations work (issue 8).
-import type { PassConfig } from './config.js';
-import type { Sql } from './db.js';
+// Run history (analyzer_run): a pass records its start and its outcome, each
+// in its own autocommitted statement, so the record survives a pass whose work
+// rolled back. A pass killed by SIGKILL or the OOM killer leaves its row
+// 'running': `analyzer status` flags such rows as hung.
+import { hostname } from 'node:os';
+import type { ConnectionConfig, PassConfig } from './config.js';
+import { describeError, open, type Sql } from './db.js';
 import type { Logger } from './log.js';
 import type { PassReport } from './report.js';
+import { finishRunRow } from './sql/run-finish.js';
+import { insertRun } from './sql/run-insert.js';
+import { pruneRuns } from './sql/run-prune.js';
+import { VERSION } from './version.js';
 
 export interface RunRecord {
   id: number;
+  startedAt: Date;
+  /** To record the outcome on a connection of its own if the pass's one is stuck. */
+  connection: ConnectionConfig;
+  logger: Logger;
 }
 
-export async function startRun(_sql: Sql, _config: PassConfig, _logger: Logger): Promise<RunRecord | undefined> {
-  return undefined;
+/** How long the outcome may wait for the pass's connection (busy in a transaction after a stop signal). */
+const FINISH_ON_PASS_CONNECTION_MS = 2000;
+/** The error column keeps a readable summary, not thousands of failures. */
+const MAX_ERROR_CHARS = 4000;
+
+export async function startRun(sql: Sql, config: PassConfig, logger: Logger): Promise<RunRecord | undefined> {
+  let run: RunRecord;
+  try {
+    const row = await insertRun(sql, { mode: config.mode, host: hostname(), pid: process.pid, version: VERSION });
+    run = { id: row.id, startedAt: row.startedAt, connection: config, logger };
+    logger.info(`run ${row.id} recorded in analyzer_run`, { runId: row.id });
+  } catch (error) {
+    // the pass itself does not depend on its history: warn and go on
+    logger.warn(`could not record the run in analyzer_run (has 'analyzer migrate' been run?): ${describeError(error)}`);
+    return undefined;
+  }
+  try {
+    const pruned = await pruneRuns(sql, config.runHistoryDays, run.id);
+    if (pruned > 0) logger.info(`pruned ${pruned} analyzer_run row(s) older than ${config.runHistoryDays} days`, { pruned });
+  } catch (error) {
+    logger.warn(`could not prune analyzer_run: ${describeError(error)}`);
+  }
+  return run;
 }
 
-export async function finishRun(_sql: Sql, _run: RunRecord, _report: PassReport): Promise<void> {
-  return;
+/** The error column: the fatal error, else a summary of the failed devices, else why the run stopped. */
+export function runError(report: PassReport): string | null {
+  const parts: string[] = [];
+  if (report.error) parts.push(report.error);
+  if (report.failures.length > 0) {
+    const shown = report.failures.slice(0, 10).map((f) => `device ${f.deviceId}: ${f.error}`);
+    const more = report.failures.length > 10 ? `; ... ${report.failures.length - 10} more` : '';
+    parts.push(`${report.failures.length} device(s) failed: ${shown.join('; ')}${more}`);
+  }
+  if (parts.length === 0 && report.status === 'interrupted') parts.push('interrupted by a stop signal (SIGTERM/SIGINT) before the pass completed');
+  if (parts.length === 0) return null;
+  const text = parts.join(' | ');
+  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 3)}...` : text;
+}
+
+const timeout = (ms: number) =>
+  new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+
+export async function finishRun(sql: Sql, run: RunRecord, report: PassReport): Promise<void> {
+  const row = { id: run.id, status: report.status, report, error: runError(report) };
+  // The pass's single connection may still be held by the device in flight
+  // (a stop signal whose grace period ran out): then record on a fresh one.
+  let reason: string;
+  try {
+    const first = await Promise.race([finishRunRow(sql, row), timeout(FINISH_ON_PASS_CONNECTION_MS)]);
+    if (first !== 'timeout') return;
+    reason = 'is busy';
+  } catch (error) {
+    reason = `failed (${describeError(error)})`;
+  }
+  run.logger.warn(`the pass's connection ${reason}: recording run ${run.id} on a separate connection`);
+  const own = open(run.connection, { applicationName: 'polycomm-analyzer run-history' });
+  try {
+    await finishRunRow(own, row);
+  } finally {
+    await own.end({ timeout: 1 }).catch(() => undefined);
+  }
 }

@@ -1,0 +1,19 @@
+// Run history: a pass's row, inserted at its start (autocommit, so it survives
+// whatever the pass's own transactions do).
+import type { Sql } from '../db.js';
+
+export interface RunInsert {
+  mode: string;
+  host: string;
+  pid: number;
+  version: string;
+}
+
+export async function insertRun(sql: Sql, run: RunInsert): Promise<{ id: number; startedAt: Date }> {
+  const [row] = await sql<{ id: number; started_at: Date }[]>`
+    insert into analyzer_run (mode, status, host, pid, version)
+    values (${run.mode}, 'running', ${run.host}, ${run.pid}, ${run.version})
+    returning id, started_at`;
+  if (!row) throw new Error('insert into analyzer_run returned no row');
+  return { id: row.id, startedAt: row.started_at };
+}
