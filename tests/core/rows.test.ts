@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { countNewRows, planRows } from '../../src/core/rows.js';
+import type { DevicePlan } from '../../src/core/types.js';
+
+const S = 1_000_000;
+const T0 = Date.UTC(2026, 0, 1, 10, 0, 0) * 1000;
+
+function plan(deviceId: number, over: Partial<DevicePlan> = {}): DevicePlan {
+  return {
+    deviceId,
+    tasks: [{
+      type: 4, resolved: false, date: T0 + 60 * S, localDate: T0 + 60 * S, balanced: false,
+      events: [
+        { table: 'polycomm_suitcase', rowId: 10 * deviceId, eventId: 900 + deviceId, parent: null },
+        { table: 'polycommalarm', rowId: 20, eventId: 20, parent: 0 },
+        { table: 'polycommissue', parent: 0, analyzerIssue: { type: 7, wrapId: 10 * deviceId, suitcase: 900 + deviceId, total: 5, duration: 60, local: T0 + 60 * S, moscow: T0 + 60 * S + 500 } },
+        { table: 'receipts', rowId: 30, eventId: 30, parent: null },
+      ],
+    }],
+    wrapUpdates: [{ id: 10 * deviceId, csp: true, unpaid: true, toAccount: true, inTask: true, receiptId: null }],
+    alarmIds: [20],
+    issueIds: [],
+    receiptUpdates: [{ id: 30, status: 2 }],
+    deferred: [],
+    rejected: [],
+    moscowFallbacks: 0,
+    ...over,
+  };
+}
+
+describe('R16 write rows from plans', () => {
+  it('counts the new rows of several plans', () => {
+    expect(countNewRows([plan(1), plan(2)])).toEqual({ tasks: 2, links: 8, issues: 2 });
+  });
+
+  it('R16: ord is 1-based per task, parents resolve to the wrap row id, analyzer issues get their pre-allocated id', () => {
+    const rows = planRows([plan(1), plan(2)], { task: [100, 101], taskToEvent: [200, 201, 202, 203, 204, 205, 206, 207], issue: [300, 301] });
+    expect(rows.task).toMatchObject({ id: [100, 101], deviceId: [1, 2], type: [4, 4], resolved: [false, false] });
+    expect(rows.task.date[0]).toBe('2026-01-01 10:01:00');
+    expect(rows.link.ord).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
+    expect(rows.link.taskId).toEqual([100, 100, 100, 100, 101, 101, 101, 101]);
+    expect(rows.link.parentId).toEqual([null, 200, 200, null, null, 204, 204, null]);
+    expect(rows.link.eventId).toEqual([901, 20, 300, 30, 902, 20, 301, 30]);
+    expect(rows.issue).toMatchObject({ id: [300, 301], deviceId: [1, 2], type: [7, 7], suitcase: [901, 902] });
+    expect(rows.issue.moscow[0]).toBe('2026-01-01 10:01:00.000500');
+    expect(rows.wrap.id).toEqual([10, 20]);
+    expect(rows.alarmIds).toEqual([20, 20]);
+    expect(rows.receipt).toEqual({ id: [30, 30], status: [2, 2] });
+  });
+
+  it('refuses a wrap without polycom_id (task_to_event.event_id would be NULL)', () => {
+    const p = plan(1);
+    p.tasks[0]!.events[0] = { table: 'polycomm_suitcase', rowId: 10, eventId: null, parent: null };
+    expect(() => planRows([p], { task: [1], taskToEvent: [1, 2, 3, 4], issue: [1] })).toThrow(/wrap 10 has no polycom_id/);
+  });
+
+  it('refuses a parent that is not an earlier entry, and too few pre-allocated ids', () => {
+    const p = plan(1);
+    p.tasks[0]!.events[1] = { table: 'polycommalarm', rowId: 20, eventId: 20, parent: 3 };
+    expect(() => planRows([p], { task: [1], taskToEvent: [1, 2, 3, 4], issue: [1] })).toThrow(/parent 3/);
+    expect(() => planRows([plan(1)], { task: [1], taskToEvent: [1, 2], issue: [1] })).toThrow(/not enough pre-allocated task_to_event ids/);
+  });
+});
