@@ -1,31 +1,33 @@
 // dwr mode: R15.
 
-import type { Group } from './model.js';
+import { ALARM, CSP, ISSUE, START, TO_ACCOUNT, UNPAID } from './model.js';
+import type { Work } from './model.js';
 
 /**
  * R15. Anomalous = a top-level alarm or issue, or a wrap with a nested one.
  * Anomalous groups get type 1 (nS = 0), 4 (nA + nI = 0) or 5; clean groups
- * (taskType null) make no task. Wrap verdicts: nested -> unfit and unpaid.
+ * (type 0) make no task. Wrap verdicts: nested -> unfit and unpaid, else fit.
  */
-export function analyseDwrGroup(g: Group): void {
-  const c = g.counts;
-  c.nA = g.alarms.length;
-  c.nI = g.issues.length;
-  c.nS = g.wraps.length;
-  let nestedAny = false;
-  for (const w of g.wraps) {
-    const nested = w.nested.length > 0;
-    if (nested) nestedAny = true;
-    if (w.type === 1) c.S1++;
-    else if (w.type === 2) c.S2++;
-    else c.SU++;
-    w.csp = !nested;
-    w.unpaid = nested;
-    w.toAccount = !nested;
-    w.issue = 0;
+export function analyseDwrGroup(w: Work, g: number): void {
+  const { sKind, sRef, wNestHead, wVerdict } = w;
+  const to = w.gTo[g] as number;
+  let nS = 0;
+  let notices = 0;
+  let nested = false;
+  for (let i = w.gFrom[g] as number; i < to; i++) {
+    const kind = sKind[i];
+    if (kind === START) {
+      const x = sRef[i] as number;
+      nS++;
+      if ((wNestHead[x] as number) >= 0) {
+        nested = true;
+        wVerdict[x] = UNPAID;
+      } else {
+        wVerdict[x] = CSP | TO_ACCOUNT;
+      }
+    } else if (kind === ALARM || kind === ISSUE) {
+      notices++;
+    }
   }
-  const notices = c.nA + c.nI;
-  g.balanced = false;
-  g.taskType = notices === 0 && !nestedAny ? null : c.nS === 0 ? 1 : notices === 0 ? 4 : 5;
-  g.analysed = true;
+  w.gType[g] = notices === 0 && !nested ? 0 : nS === 0 ? 1 : notices === 0 ? 4 : 5;
 }

@@ -11,10 +11,12 @@ import type {
   Settings,
   TaskType,
 } from './types.js';
+import type { WrapRow } from './types.js';
 import { MICROS_PER_SECOND } from './types.js';
-import { ALARM, FINISH, ISSUE, RECEIPT, START } from './model.js';
-import type { Entry, Group, Point, Receipt, Wrap } from './model.js';
+import { ALARM, CSP, CUT_RECEIPT, FINISH, ISSUE, RECEIPT, START, TO_ACCOUNT, UNPAID, newCounts } from './model.js';
+import type { Work } from './model.js';
 import { runAnalysis } from './analysis.js';
+import { countGroup } from './receipts.js';
 import { analyzerIssueOf } from './plan.js';
 import { formatMicros } from './time.js';
 
@@ -137,115 +139,142 @@ export interface Explanation {
   moscowFallbacks: number;
 }
 
-const KIND_NAME: Record<Entry['kind'], EntryKindName> = {
-  [FINISH]: 'wrap_finish',
-  [RECEIPT]: 'receipt',
-  [ALARM]: 'alarm',
-  [ISSUE]: 'issue',
-  [START]: 'wrap_start',
-};
+const KIND_NAME: readonly EntryKindName[] = ['wrap_finish', 'receipt', 'alarm', 'issue', 'wrap_start'];
+const KIND_TABLE: readonly EventTable[] = ['polycomm_suitcase', 'receipts', 'polycommalarm', 'polycommissue', 'polycomm_suitcase'];
 
-const KIND_TABLE: Record<Entry['kind'], EventTable> = {
-  [FINISH]: 'polycomm_suitcase',
-  [RECEIPT]: 'receipts',
-  [ALARM]: 'polycommalarm',
-  [ISSUE]: 'polycommissue',
-  [START]: 'polycomm_suitcase',
-};
+function nestedOf(w: Work, x: number): ExplainedNested[] {
+  const out: ExplainedNested[] = [];
+  for (let p = w.wNestHead[x] as number; p >= 0; p = w.pNext[p] as number) {
+    const alarm = w.pKind[p] === ALARM;
+    out.push({
+      kind: alarm ? 'alarm' : 'issue',
+      table: alarm ? 'polycommalarm' : 'polycommissue',
+      rowId: w.pId[p] as number,
+      local: w.pLocal[p] as number,
+      moscow: w.pMoscow[p] as number,
+    });
+  }
+  return out;
+}
 
-function explainNested(p: Point): ExplainedNested {
-  const alarm = p.kind === ALARM;
+function explainGroup(w: Work, g: number, now: Micros): ExplainedGroup {
+  const type = w.gType[g] as number;
+  const makesTask = type !== 0;
+  const wraps: ExplainedWrap[] = [];
+  const receipts: ExplainedReceipt[] = [];
+  const analyzerIssues: AnalyzerIssue[] = [];
+  const topLevelAlarmIds: number[] = [];
+  const topLevelIssueIds: number[] = [];
+  const from = w.gFrom[g] as number;
+  const to = w.gTo[g] as number;
+  for (let i = from; i < to; i++) {
+    const kind = w.sKind[i];
+    const x = w.sRef[i] as number;
+    if (kind === START) {
+      const nested = nestedOf(w, x);
+      const nestedAlarms = nested.filter((n) => n.kind === 'alarm').length;
+      const payer = w.wPaidBy[x] as number;
+      const paidType = w.wPaidType[x] as number;
+      const verdict = w.wVerdict[x] as number;
+      const issue = w.wIssue[x] as number;
+      wraps.push({
+        wrapId: w.wId[x] as number,
+        polycomId: (w.input.wraps[w.wSrc[x] as number] as WrapRow).polycomId,
+        wrapType: w.wType[x] as 0 | 1 | 2,
+        nestedAlarms,
+        nestedIssues: nested.length - nestedAlarms,
+        paidBy: payer < 0 ? null : (w.rId[payer] as number),
+        paidAs: paidType === 0 ? null : (paidType as 1 | 2),
+        csp: (verdict & CSP) !== 0,
+        unpaid: (verdict & UNPAID) !== 0,
+        toAccount: (verdict & TO_ACCOUNT) !== 0,
+        inTask: makesTask,
+        analyzerIssue: issue === 0 ? null : (issue as AnalyzerIssueType),
+      });
+      if (issue !== 0) analyzerIssues.push(analyzerIssueOf(w, x));
+    } else if (kind === RECEIPT) {
+      receipts.push({
+        receiptId: w.rId[x] as number,
+        single: w.rSingle[x] as number,
+        double: w.rDouble[x] as number,
+        singleLeft: w.rLeftSingle[x] as number,
+        doubleLeft: w.rLeftDouble[x] as number,
+        status: w.rStatus[x] as 1 | 2,
+        movedByR7: w.rMoved[x] === 1,
+      });
+    } else if (kind === ALARM) {
+      topLevelAlarmIds.push(w.pId[x] as number);
+    } else if (kind === ISSUE) {
+      topLevelIssueIds.push(w.pId[x] as number);
+    }
+  }
+  const balanced = w.gBalanced[g] === 1;
+  const latestMoscow = w.gLatestMoscow[g] as number;
   return {
-    kind: alarm ? 'alarm' : 'issue',
-    table: alarm ? 'polycommalarm' : 'polycommissue',
-    rowId: p.id,
-    local: p.local,
-    moscow: p.moscow,
+    group: g + 1,
+    firstPosition: from + 1,
+    lastPosition: to,
+    state: g >= w.firstDeferred ? 'deferred' : 'written',
+    ageSeconds: (now - latestMoscow) / MICROS_PER_SECOND,
+    makesTask,
+    taskType: makesTask ? (type as TaskType) : null,
+    balanced,
+    resolved: balanced,
+    firstLocal: w.gFirstLocal[g] as number,
+    latestLocal: w.gLatestLocal[g] as number,
+    latestMoscow,
+    counts: countGroup(w, g, newCounts()),
+    wraps,
+    receipts,
+    analyzerIssues,
+    topLevelAlarmIds,
+    topLevelIssueIds,
   };
 }
 
-function explainGroup(g: Group, now: Micros): ExplainedGroup {
-  const makesTask = g.taskType !== null;
-  const wraps: ExplainedWrap[] = [];
-  const analyzerIssues: AnalyzerIssue[] = [];
-  for (const w of g.wraps) {
-    let nestedAlarms = 0;
-    for (const p of w.nested) if (p.kind === ALARM) nestedAlarms++;
-    wraps.push({
-      wrapId: w.id,
-      polycomId: w.row.polycomId,
-      wrapType: w.type,
-      nestedAlarms,
-      nestedIssues: w.nested.length - nestedAlarms,
-      paidBy: w.paidBy === null ? null : w.paidBy.id,
-      paidAs: w.paidType === 0 ? null : w.paidType,
-      csp: w.csp,
-      unpaid: w.unpaid,
-      toAccount: w.toAccount,
-      inTask: makesTask,
-      analyzerIssue: w.issue === 0 ? null : w.issue,
-    });
-    const issue = analyzerIssueOf(w);
-    if (issue !== null) analyzerIssues.push(issue);
+function rowIdAt(w: Work, i: number): number {
+  const x = w.sRef[i] as number;
+  switch (w.sKind[i]) {
+    case START:
+    case FINISH:
+      return w.wId[x] as number;
+    case RECEIPT:
+      return w.rId[x] as number;
+    default:
+      return w.pId[x] as number;
   }
-  return {
-    group: g.index + 1,
-    firstPosition: g.from + 1,
-    lastPosition: g.to,
-    state: g.deferred ? 'deferred' : 'written',
-    ageSeconds: (now - g.latestMoscow) / MICROS_PER_SECOND,
-    makesTask,
-    taskType: g.taskType,
-    balanced: g.balanced,
-    resolved: g.balanced,
-    firstLocal: g.firstLocal,
-    latestLocal: g.latestLocal,
-    latestMoscow: g.latestMoscow,
-    counts: { ...g.counts },
-    wraps,
-    receipts: g.receipts.map(
-      (r: Receipt): ExplainedReceipt => ({
-        receiptId: r.id,
-        single: r.single,
-        double: r.double,
-        singleLeft: r.leftSingle,
-        doubleLeft: r.leftDouble,
-        status: r.status,
-        movedByR7: r.moved,
-      }),
-    ),
-    analyzerIssues,
-    topLevelAlarmIds: g.alarms.map((p) => p.id),
-    topLevelIssueIds: g.issues.map((p) => p.id),
-  };
 }
 
 /** Pure data for an operator: the same analysis as analyzeDevice, with every step shown. */
 export function explainDevice(input: DeviceInput, settings: Settings, now: Micros): Explanation {
-  const a = runAnalysis(input, settings, now, true);
+  const w = runAnalysis(input, settings, now, true);
   const entries: ExplainedEntry[] = [];
   const cuts: ExplainedCut[] = [];
-  for (const g of a.groups) {
-    if (g.cut !== null) {
-      cuts.push({ position: g.from + 1, group: g.index + 1, reason: g.cut.reason, gapSeconds: g.cut.gapSeconds });
+  const groups: ExplainedGroup[] = [];
+  for (let g = 0; g < w.ng; g++) {
+    const from = w.gFrom[g] as number;
+    if (g > 0) {
+      cuts.push({ position: from + 1, group: g + 1, reason: w.gCut[g] === CUT_RECEIPT ? 'receipt' : 'time', gapSeconds: w.gGap[g] as number });
     }
-    for (let i = g.from; i < g.to; i++) {
-      const e = a.seq[i] as Entry;
-      const w = e.wrap;
+    for (let i = from; i < (w.gTo[g] as number); i++) {
+      const kind = w.sKind[i] as number;
+      const x = w.sRef[i] as number;
+      const wrap = kind === START || kind === FINISH;
       entries.push({
         position: i + 1,
-        group: g.index + 1,
-        kind: KIND_NAME[e.kind],
-        table: KIND_TABLE[e.kind],
-        rowId: e.id,
-        local: e.local,
-        moscow: e.moscow,
-        movedByR7: e.receipt !== null && e.receipt.moved,
-        ownerGroup: w === null ? g.index + 1 : w.group + 1,
-        wrapType: w === null ? null : w.type,
-        nested: e.kind === START ? (w as Wrap).nested.map(explainNested) : [],
+        group: g + 1,
+        kind: KIND_NAME[kind] as EntryKindName,
+        table: KIND_TABLE[kind] as EventTable,
+        rowId: rowIdAt(w, i),
+        local: w.sLocal[i] as number,
+        moscow: w.sMoscow[i] as number,
+        movedByR7: kind === RECEIPT && w.rMoved[x] === 1,
+        ownerGroup: wrap ? (w.wGroup[x] as number) + 1 : g + 1,
+        wrapType: wrap ? (w.wType[x] as 0 | 1 | 2) : null,
+        nested: kind === START ? nestedOf(w, x) : [],
       });
     }
+    groups.push(explainGroup(w, g, now));
   }
   return {
     deviceId: input.deviceId,
@@ -255,9 +284,9 @@ export function explainDevice(input: DeviceInput, settings: Settings, now: Micro
     timedeltaCheck: settings.timedeltaCheck,
     entries,
     cuts,
-    groups: a.groups.map((g) => explainGroup(g, now)),
-    rejected: a.rejected,
-    moscowFallbacks: a.moscowFallbacks,
+    groups,
+    rejected: w.rejected,
+    moscowFallbacks: w.moscowFallbacks,
   };
 }
 

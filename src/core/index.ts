@@ -16,3 +16,4 @@ export type {
   GroupCounts,
 } from './explain.js';
 export { formatMicros } from './time.js';
+export { releaseScratch } from './scratch.js';

@@ -1,7 +1,16 @@
 // Internal working model of the core (not part of the shell contract).
-// One shape per object kind so the hot loops stay monomorphic.
+//
+// All typed arrays come from the reusable scratch space (scratch.ts) and are
+// valid only during one call of the core.
+//
+// Struct-of-arrays: one device's valid rows live in typed arrays indexed by
+// their sorted position (wraps by (start, id), points by (local, alarm before
+// issue, id), receipts by (local, id)); the timeline is two parallel arrays
+// (entry kind, index into its table); a group is a range of timeline
+// positions. Nothing in the hot loops allocates per entry, so a million
+// events cost one sort per table and a few linear passes.
 
-import type { AnalyzerIssueType, Micros, PointRow, ReceiptRow, TaskType, WrapRow } from './types.js';
+import type { DeviceInput, RejectedRow } from './types.js';
 
 /** Timeline entry kinds; the numeric value is the R6 tie rank at equal local time. */
 export const FINISH = 0;
@@ -9,77 +18,16 @@ export const RECEIPT = 1;
 export const ALARM = 2;
 export const ISSUE = 3;
 export const START = 4;
-export type Kind = 0 | 1 | 2 | 3 | 4;
-export type PointKind = 2 | 3;
 
-export interface Wrap {
-  row: WrapRow;
-  id: number;
-  /** Local start / finish and their Moscow counterparts after the R3 fallback. */
-  start: Micros;
-  finish: Micros;
-  startMoscow: Micros;
-  finishMoscow: Micros;
-  /** 1 single, 2 double, 0 untyped (R4). */
-  type: 0 | 1 | 2;
-  /** R5: nested alarms and issues in (time, alarm before issue, id) order. */
-  nested: Point[];
-  /** Index of the group holding the wrap_start (R8), -1 before grouping. */
-  group: number;
-  /** Position of the wrap_start entry in the final sequence (R7). */
-  position: number;
-  /** R12 */
-  paidBy: Receipt | null;
-  paidType: 0 | 1 | 2;
-  /** R13 / R15 */
-  csp: boolean;
-  unpaid: boolean;
-  toAccount: boolean;
-  issue: AnalyzerIssueType | 0;
-}
+/** R8 cut reasons (per group: the cut that opened it). */
+export const CUT_NONE = 0;
+export const CUT_RECEIPT = 1;
+export const CUT_TIME = 2;
 
-export interface Point {
-  row: PointRow;
-  kind: PointKind;
-  id: number;
-  local: Micros;
-  moscow: Micros;
-  /** The wrap it is nested in (R5), or null when top-level. */
-  wrap: Wrap | null;
-}
-
-export interface Receipt {
-  row: ReceiptRow;
-  id: number;
-  local: Micros;
-  moscow: Micros;
-  single: number;
-  double: number;
-  /** R12: positions not yet used. */
-  leftSingle: number;
-  leftDouble: number;
-  /** R7: moved after a wrap_finish. */
-  moved: boolean;
-  status: 1 | 2;
-}
-
-export interface Entry {
-  kind: Kind;
-  local: Micros;
-  moscow: Micros;
-  /** Row id used for R6 tie breaking. */
-  id: number;
-  wrap: Wrap | null;
-  point: Point | null;
-  receipt: Receipt | null;
-}
-
-export interface Cut {
-  /** 'receipt' = R8 rule 1, 'time' = R8 rule 2 (rule 1 is reported when both hold). */
-  reason: 'receipt' | 'time';
-  /** b.local - a.local in seconds. */
-  gapSeconds: number;
-}
+/** Wrap verdict flags (R13, R15). */
+export const CSP = 1;
+export const UNPAID = 2;
+export const TO_ACCOUNT = 4;
 
 export interface Counts {
   S1: number;
@@ -93,27 +41,86 @@ export interface Counts {
   nS: number;
 }
 
-export interface Group {
-  index: number;
-  /** [from, to) positions in the final sequence. */
-  from: number;
-  to: number;
-  /** The cut that opened this group (null for the first group). */
-  cut: Cut | null;
-  /** Wraps whose wrap_start stands in this group, in position order. */
-  wraps: Wrap[];
-  /** Receipts, top-level alarms and top-level issues standing in this group, in position order. */
-  receipts: Receipt[];
-  alarms: Point[];
-  issues: Point[];
-  firstLocal: Micros;
-  latestLocal: Micros;
-  latestMoscow: Micros;
-  deferred: boolean;
-  /** Filled by the mode analysis (R10-R15). */
-  analysed: boolean;
-  counts: Counts;
-  balanced: boolean;
-  /** null: a clean dwr group, which makes no task (R15). */
-  taskType: TaskType | null;
+export function newCounts(): Counts {
+  return { S1: 0, S2: 0, SU: 0, Q1: 0, Q2: 0, nA: 0, nI: 0, nR: 0, nS: 0 };
+}
+
+export interface Work {
+  receiptsMode: boolean;
+  rejected: RejectedRow[];
+  moscowFallbacks: number;
+
+  /** The rows as given (wrap rows are read back for R14 and explain). */
+  input: DeviceInput;
+
+  /** Valid wraps sorted by (start, id): index of the row in input.wraps, and columns. */
+  nw: number;
+  wSrc: Int32Array;
+  wId: Float64Array;
+  /** polycom_id, NaN for NULL. */
+  wPolycom: Float64Array;
+  wStart: Float64Array;
+  wFinish: Float64Array;
+  wStartMoscow: Float64Array;
+  wFinishMoscow: Float64Array;
+  /** 1 single, 2 double, 0 untyped (R4). */
+  wType: Uint8Array;
+  /** R5: first / last nested point (index into the points), -1 for none; linked by pNext. */
+  wNestHead: Int32Array;
+  wNestTail: Int32Array;
+  /** R8: group holding the wrap_start. */
+  wGroup: Int32Array;
+  /** R12: paying receipt (index), -1 when unpaid; paid type 1/2 (0 unpaid). */
+  wPaidBy: Int32Array;
+  wPaidType: Uint8Array;
+  /** R13/R15: CSP | UNPAID | TO_ACCOUNT flags; analyzer issue type (0 none). */
+  wVerdict: Uint8Array;
+  wIssue: Uint8Array;
+
+  /** Valid alarms and issues sorted by (local, alarm before issue, id). */
+  np: number;
+  pId: Float64Array;
+  pKind: Uint8Array;
+  pLocal: Float64Array;
+  pMoscow: Float64Array;
+  /** R5: the wrap it is nested in, -1 when top-level; next nested point of the same wrap. */
+  pWrap: Int32Array;
+  pNext: Int32Array;
+
+  /** Valid receipts sorted by (local, id). */
+  nr: number;
+  rId: Float64Array;
+  rLocal: Float64Array;
+  rMoscow: Float64Array;
+  rSingle: Float64Array;
+  rDouble: Float64Array;
+  /** R12: positions left. */
+  rLeftSingle: Float64Array;
+  rLeftDouble: Float64Array;
+  /** R7 */
+  rMoved: Uint8Array;
+  /** R12: 1 or 2. */
+  rStatus: Uint8Array;
+
+  /** The final timeline (after R7): kind, index into its table, own local and Moscow time. */
+  m: number;
+  sKind: Uint8Array;
+  sRef: Int32Array;
+  sLocal: Float64Array;
+  sMoscow: Float64Array;
+
+  /** Groups (R8): [gFrom, gTo) positions, opening cut (CUT_*) and gap in seconds, times. */
+  ng: number;
+  gFrom: Int32Array;
+  gTo: Int32Array;
+  gCut: Uint8Array;
+  gGap: Float64Array;
+  gFirstLocal: Float64Array;
+  gLatestLocal: Float64Array;
+  gLatestMoscow: Float64Array;
+  /** R11/R15 task type, 0 = no task (clean dwr group); set for analysed groups only. */
+  gType: Uint8Array;
+  gBalanced: Uint8Array;
+  /** R9: index of the first deferred group (ng when none). */
+  firstDeferred: number;
 }

@@ -40,6 +40,7 @@ describe('R15 dwr groups', () => {
     const p = dwr([W(1, '10:00', '10:01', 1), W(2, '10:01', '10:02', null), A(3, '10:30')]);
     expect(p.tasks).toHaveLength(1);
     expect(events(p)).toBe('A3');
+    expect(p.cleanGroups).toBe(1);
     expect(p.wrapUpdates).toEqual([
       { id: 1, csp: true, unpaid: false, toAccount: true, inTask: false, receiptId: null },
       { id: 2, csp: true, unpaid: false, toAccount: true, inTask: false, receiptId: null },

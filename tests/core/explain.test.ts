@@ -139,11 +139,12 @@ describe('renderExplanation', () => {
 
   it('renders an empty device and a dwr device', () => {
     expect(renderExplanation(explain([]))).toContain('(empty)');
-    const text = renderExplanation(explain([W(1, '10:00', '10:20', 1), W(2, '10:10', '10:11', 2), W(3, '10:12', '10:13', 2), I(4, '10:12:30'), A(5, '10:40')], { mode: 'dwr' }));
+    const text = renderExplanation(explain([W(1, '10:00', '10:20', 1), W(2, '10:10', '10:11', 2), W(3, '10:12', '10:13', 2), I(4, '10:12:30'), A(5, '10:40'), A(6, '10:47:00.25')], { mode: 'dwr' }));
     expect(text).toContain('clean: no task (R15)');
     expect(text).toContain('anomalous');
     expect(text).toContain('wrap of group 1');
     expect(text).toContain('0A 1I');
+    expect(text).toContain('gap 420.25 s');
     expect(text).toContain('rejected (R4): 0');
   });
 });

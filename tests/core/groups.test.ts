@@ -107,6 +107,7 @@ describe('R8 grouping', () => {
       receiptUpdates: [],
       deferred: [],
       rejected: [],
+      cleanGroups: 0,
       moscowFallbacks: 0,
     });
   });

@@ -357,6 +357,8 @@ describe.each(modes)('properties (%s mode)', (mode) => {
         );
         expect(plan.receiptUpdates).toEqual(written.flatMap((g) => g.receipts.map((r) => ({ id: r.receiptId, status: r.status }))));
         expect(plan.deferred.length).toBe(e.groups.length - written.length);
+        expect(plan.cleanGroups).toBe(written.length - tasks.length);
+        if (mode === 'receipts') expect(plan.cleanGroups).toBe(0);
       }),
       { numRuns: RUNS },
     );
@@ -439,4 +441,3 @@ describe('properties (receipts mode only)', () => {
     );
   });
 });
-export const caseArbForStats = caseArb;

@@ -1,0 +1,84 @@
+// The (time, id) ordering and the scratch space behind the core's performance.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { order } from '../../src/core/sort.js';
+import { f64, i32, releaseScratch, resetScratch, u8 } from '../../src/core/scratch.js';
+import { analyzeDevice, explainDevice } from '../../src/core/index.js';
+import { A, D, I, LATE, R, W, settings } from './helpers.js';
+
+function reference(keys: number[], ids: number[]): number[] {
+  return keys.map((_, i) => i).sort((a, b) => keys[a]! - keys[b]! || ids[a]! - ids[b]!);
+}
+
+function run(keys: number[], ids: number[]): number[] {
+  resetScratch();
+  return Array.from(order(Float64Array.from(keys), Float64Array.from(ids), keys.length));
+}
+
+describe('order (R6 sort by time, then row id)', () => {
+  it('matches a comparison sort on random keys with many ties', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: -1000, max: 1000 }), { maxLength: 300 }).chain((ids) =>
+          fc.tuple(fc.array(fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: -1e15, max: 1e15 }), fc.double({ noNaN: true, noDefaultInfinity: true })), { minLength: ids.length, maxLength: ids.length }), fc.constant(ids)),
+        ),
+        ([keys, ids]) => {
+          expect(run(keys, ids)).toEqual(reference(keys, ids));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('handles sorted input, all-equal keys, big equal piles and empty input', () => {
+    expect(run([], [])).toEqual([]);
+    expect(run([1, 2, 2, 3], [1, 1, 2, 0])).toEqual([0, 1, 2, 3]);
+    expect(run([5, 5, 5], [3, 1, 2])).toEqual([1, 2, 0]);
+    const keys = [...Array.from({ length: 40 }, () => 7), 1, 9];
+    const ids = keys.map((_, i) => 100 - i);
+    expect(run(keys, ids)).toEqual(reference(keys, ids));
+  });
+});
+
+describe('scratch space', () => {
+  it('hands out distinct buffers within a call and reuses them across calls', () => {
+    resetScratch();
+    const a = f64(10);
+    const b = f64(10);
+    a.fill(1);
+    b.fill(2);
+    expect(Array.from(a)).toEqual(Array(10).fill(1));
+    resetScratch();
+    const c = f64(5);
+    expect(c.buffer).toBe(a.buffer);
+    expect(c.length).toBe(5);
+    expect(i32(3).length + u8(4).length).toBe(7);
+  });
+
+  it('does not retain very large buffers, and releases everything on request', () => {
+    resetScratch();
+    const big = [u8((1 << 20) + 1), i32((1 << 20) + 1), f64((1 << 20) + 1)];
+    resetScratch();
+    const again = [u8(10).buffer, i32(10).buffer, f64(10).buffer];
+    again.forEach((b, k) => expect(b === big[k]!.buffer).toBe(false));
+    resetScratch();
+    const small = i32(10);
+    const f = f64(10);
+    releaseScratch();
+    expect(i32(10).buffer).not.toBe(small.buffer);
+    expect(f64(10).buffer).not.toBe(f.buffer);
+  });
+
+  it('results never alias scratch memory: a later call does not change an earlier plan or explanation', () => {
+    const one = D(W(1, '10:00', '10:02', 2), A(2, '10:01'), R(3, '10:03', 1, 0), I(4, '10:30'));
+    const two = D(W(9, '11:00', '11:01', 1), W(8, '11:00:30', '11:05', null), R(7, '11:00:40', 0, 2), A(6, '12:00'));
+    const p1 = analyzeDevice(one, settings(), LATE);
+    const e1 = explainDevice(one, settings(), LATE);
+    const copy = structuredClone({ p1, e1 });
+    analyzeDevice(two, settings(), LATE);
+    explainDevice(two, settings('dwr'), LATE);
+    expect({ p1, e1 }).toEqual(copy);
+    expect(analyzeDevice(one, settings(), LATE)).toEqual(p1);
+  });
+});
