@@ -133,10 +133,13 @@ const hasWrites = (p: DevicePlan) =>
  */
 async function writeChunk(ctx: PassContext, plans: DevicePlan[]): Promise<void> {
   const { report } = ctx;
+  // processed: something was (or in a dry run would be) written; idle: nothing
+  // to write (nothing pending, or only groups still in progress). Two passes
+  // that meet on a device count it once as processed between them.
   const done = (plan: DevicePlan) => {
     countPlan(report, plan);
-    report.devices.processed++;
-    if (!hasWrites(plan)) report.devices.idle++;
+    if (hasWrites(plan)) report.devices.processed++;
+    else report.devices.idle++;
   };
   const toWrite = ctx.config.dryRun ? [] : plans.filter(hasWrites);
   for (const plan of plans) if (!toWrite.includes(plan)) done(plan);

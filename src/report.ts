@@ -22,7 +22,7 @@ export interface PassReport {
     failed: number;
     /** ready in both modes: skipped by both (R1) */
     conflicts: number;
-    /** nothing pending: processed with nothing to write */
+    /** owned and analysed, but nothing to write (nothing pending, or only groups in progress) */
     idle: number;
   };
   groups: {
@@ -122,7 +122,7 @@ export function writeReportFile(dir: string, report: PassReport, prefix: string 
 /** The one-line summary (log message). */
 export function summaryLine(r: PassReport): string {
   const types = Object.entries(r.groups.byTaskType).map(([t, n]) => `${t}:${n}`).join(' ') || 'none';
-  return `${r.dryRun ? 'dry run' : 'pass'} ${r.mode} ${r.status}: devices ${r.devices.processed}/${r.devices.ready} processed, ` +
+  return `${r.dryRun ? 'dry run' : 'pass'} ${r.mode} ${r.status}: devices ${r.devices.processed}/${r.devices.ready} processed, ${r.devices.idle} idle, ` +
     `${r.devices.skippedOwnedElsewhere} skipped (owned elsewhere), ${r.devices.failed} failed, ${r.devices.conflicts} in conflict; ` +
     `tasks ${r.groups.tasks} (types ${types}), resolved ${r.groups.resolved}, clean ${r.groups.clean}, deferred ${r.groups.deferred}; ` +
     `rejected ${r.rejected.total}; analyzer issues 7:${r.analyzerIssues['7']} 8:${r.analyzerIssues['8']} 9:${r.analyzerIssues['9']}; ` +
@@ -133,7 +133,7 @@ export function summaryLine(r: PassReport): string {
 export function ttySummary(r: PassReport): string {
   const lines = [
     `${r.dryRun ? 'Dry run (nothing written)' : 'Pass'} ${r.mode}: ${r.status}`,
-    `  devices    ready ${r.devices.ready}, processed ${r.devices.processed}, skipped ${r.devices.skippedOwnedElsewhere}, failed ${r.devices.failed}, conflicts ${r.devices.conflicts}`,
+    `  devices    ready ${r.devices.ready}, processed ${r.devices.processed}, idle ${r.devices.idle}, skipped ${r.devices.skippedOwnedElsewhere}, failed ${r.devices.failed}, conflicts ${r.devices.conflicts}`,
     `  tasks      ${r.groups.tasks} ${JSON.stringify(r.groups.byTaskType)}, resolved ${r.groups.resolved}, clean groups ${r.groups.clean}, deferred ${r.groups.deferred}`,
     `  rejected   ${r.rejected.total} ${JSON.stringify(r.rejected.byReason)}`,
     `  issues     7: ${r.analyzerIssues['7']}, 8: ${r.analyzerIssues['8']}, 9: ${r.analyzerIssues['9']}`,

@@ -191,7 +191,7 @@ describe('run history (analyzer_run)', () => {
     const doc = JSON.parse(json.stdout) as StatusDocument;
     expect(doc.alert).toBe(false);
     expect(doc.runs.map((r) => [r.mode, r.status])).toEqual([['dwr', 'succeeded'], ['receipts', 'succeeded']]);
-    expect(doc.runs.find((r) => r.mode === 'receipts')).toMatchObject({ devices_processed: 1, devices_ready: 1, tasks: 0 });
+    expect(doc.runs.find((r) => r.mode === 'receipts')).toMatchObject({ devices_processed: 0, devices_ready: 1, tasks: 0 });
     const receiptsOnly = JSON.parse((await status(['--json', '--mode', 'receipts'])).stdout) as StatusDocument;
     expect(receiptsOnly.runs.every((r) => r.mode === 'receipts')).toBe(true);
     expect(receiptsOnly.runs).toHaveLength(2);
