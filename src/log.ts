@@ -52,16 +52,19 @@ export function createLogger(config: LogConfig, isTTY = Boolean(process.stdout.i
   const logger = winston.createLogger({ level: config.logLevel, format: base, transports });
   return {
     logger,
-    close: () =>
-      new Promise<void>((resolve) => {
-        const done = () => resolve();
-        if (file) file.on('finish', done);
-        logger.on('finish', () => {
-          if (!file) done();
-        });
+    close: async () => {
+      // never hang the exit on a transport that does not report back
+      const timeout = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
+      const flushed = (async () => {
+        const ended = new Promise<void>((resolve) => logger.once('finish', () => resolve()));
         logger.end();
-        // never hang the exit on a transport that does not report back
-        setTimeout(done, 2000).unref();
-      }),
+        await ended;
+        // the rotating file's own stream flushes after the logger finishes:
+        // end it and wait until its last line is on disk
+        const stream = (file as unknown as { logStream?: { end(cb: () => void): void } } | undefined)?.logStream;
+        if (stream) await new Promise<void>((resolve) => stream.end(() => resolve()));
+      })();
+      await Promise.race([flushed, timeout]);
+    },
   };
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../harness/cli.js';
 import { createTestDatabase, device, type TestDb } from '../harness/db.js';
@@ -62,6 +65,20 @@ describe('CLI shell: usage, configuration and exit codes', () => {
     expect(r.code).toBe(1);
     expect(r.ms).toBeLessThan(15_000);
     expect(r.stdout + r.stderr).not.toContain('Sw0rdfish-wrong');
+  });
+
+  it('LOG_DIR: a daily-rotated log file holds every line, the last included, without the password', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'polycomm-logs-'));
+    try {
+      const r = await runCli(['--mode', 'dwr', '--connect-timeout', '1'], { DATABASE_URL: 'postgres://u:Pa55-in-log@127.0.0.1:1/db', LOG_DIR: dir });
+      expect(r.code).toBe(1);
+      const [file] = readdirSync(dir).filter((f) => f.endsWith('.log'));
+      const lines = readFileSync(join(dir, file!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { message: string });
+      expect(lines.at(-1)!.message).toMatch(/^pass dwr failed/);
+      expect(readFileSync(join(dir, file!), 'utf8')).not.toContain('Pa55-in-log');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('migrate runs twice on the same database', async () => {
