@@ -5,7 +5,7 @@
 import type { PassConfig } from './config.js';
 import { analyzeDevice } from './core/index.js';
 import { selectReady, type ReadyDevice } from './core/devices.js';
-import { countNewRows, planRows } from './core/rows.js';
+import { countNewRows, longestTable, planRows, sliceRows } from './core/rows.js';
 import { formatMicros } from './core/time.js';
 import type { DeviceInput, DevicePlan, Micros, Settings } from './core/types.js';
 import { describeError, type Sql } from './db.js';
@@ -172,13 +172,22 @@ async function writeChunk(ctx: PassContext, plans: DevicePlan[]): Promise<void> 
   }
 }
 
+/** Rows per statement: a chunk's usual plan fits in one; a huge backlog is written in slices. */
+const ROWS_PER_STATEMENT = 50_000;
+
 async function writeTransaction(ctx: PassContext, plans: DevicePlan[]): Promise<void> {
   await ctx.sql.begin(async (tx) => {
     const sizes = countNewRows(plans);
     const ids = await allocateIds(tx as unknown as Sql, sizes.tasks, sizes.links, sizes.issues);
     const rows = planRows(plans, ids);
-    const counts = await writePlan(tx as unknown as Sql, rows, formatMicros(ctx.now));
-    checkCounts(counts, {
+    const total: WriteCounts = { tasks: 0, links: 0, analyzerIssues: 0, wraps: 0, alarms: 0, issues: 0, receipts: 0 };
+    const longest = longestTable(rows);
+    for (let start = 0; start === 0 || start < longest; start += ROWS_PER_STATEMENT) {
+      const slice = longest <= ROWS_PER_STATEMENT ? rows : sliceRows(rows, start, ROWS_PER_STATEMENT);
+      const counts = await writePlan(tx as unknown as Sql, slice, formatMicros(ctx.now));
+      for (const key of Object.keys(total) as (keyof WriteCounts)[]) total[key] += counts[key];
+    }
+    checkCounts(total, {
       tasks: sizes.tasks, links: sizes.links, analyzerIssues: sizes.issues,
       wraps: rows.wrap.id.length, alarms: rows.alarmIds.length, issues: rows.issueIds.length, receipts: rows.receipt.id.length,
     }, plans);

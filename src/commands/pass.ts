@@ -36,6 +36,23 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
   process.on('SIGINT', onSignal);
 
   let finalized: Promise<number> | undefined;
+  // postgres.js 3.4.9 can throw an uncaught TypeError when the backend of an
+  // open transaction dies (porsager/postgres#1208), or leave a statement
+  // forever unsent so the event loop empties: either way the pass has lost its
+  // connection. End it as such: report, run record, exit 1. The data is safe
+  // (R18): the server rolls the open transaction back.
+  const connectionLost = (detail: string) => {
+    process.exitCode = EXIT.FAILURE;
+    if (finalized) return;
+    const message = `connection lost: ${detail}`;
+    if (report.error === null) report.error = message;
+    if (report.status !== 'interrupted') report.status = 'failed';
+    logger.error(`pass failed: ${message}`);
+    process.stderr.write(`analyzer: ${message}\n`);
+    void finalize().finally(() => process.exit(EXIT.FAILURE));
+  };
+  process.on('uncaughtException', (error) => connectionLost(describeError(error)));
+  process.on('beforeExit', () => connectionLost('a statement never completed (the connection closed under the driver)'));
   const finalize = () => (finalized ??= (async () => {
     report.durationsMs.total = Math.round(performance.now() - started);
     report.finishedAt = new Date().toISOString();

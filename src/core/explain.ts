@@ -437,7 +437,7 @@ export function renderExplanation(e: Explanation): string {
 
   out.push(`rejected (R4): ${e.rejected.length}`);
   if (e.rejected.length > 0) {
-    out.push(...table(['table', 'id', 'reason'], e.rejected.map((r) => [r.table, String(r.id), r.reason]), '  '));
+    for (const line of table(['table', 'id', 'reason'], e.rejected.map((r) => [r.table, String(r.id), r.reason]), '  ')) out.push(line);
   }
   return out.join('\n') + '\n';
 }

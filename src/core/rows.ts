@@ -110,12 +110,40 @@ function addPlan(rows: PlanRows, plan: DevicePlan, ids: IdBlock, cursor: { task:
     rows.receipt.id.push(r.id);
     rows.receipt.status.push(r.status);
   }
-  rows.alarmIds.push(...plan.alarmIds);
-  rows.issueIds.push(...plan.issueIds);
+  // a loop, not push(...ids): a device can have more ids than the call stack has room for arguments
+  for (const id of plan.alarmIds) rows.alarmIds.push(id);
+  for (const id of plan.issueIds) rows.issueIds.push(id);
 }
 
 function take(ids: number[], index: number, what: string): number {
   const id = ids[index];
   if (id === undefined) throw new Error(`not enough pre-allocated ${what} ids`);
   return id;
+}
+
+/**
+ * Rows `start` to `start + size` of every table: a large plan is written in
+ * slices (still in its one transaction) so no single statement carries
+ * millions of parameters. There are no foreign keys between the new rows and
+ * their ids are pre-allocated, so slices are independent.
+ */
+export function sliceRows(rows: PlanRows, start: number, size: number): PlanRows {
+  const cut = <T>(xs: T[]) => xs.slice(start, start + size);
+  const each = <R extends Record<string, unknown[]>>(table: R): R =>
+    Object.fromEntries(Object.entries(table).map(([k, v]) => [k, cut(v)])) as R;
+  return {
+    task: each(rows.task),
+    issue: each(rows.issue),
+    link: each(rows.link),
+    wrap: each(rows.wrap),
+    alarmIds: cut(rows.alarmIds),
+    issueIds: cut(rows.issueIds),
+    receipt: each(rows.receipt),
+  };
+}
+
+/** The longest column of any table: how many rows a slice loop must cover. */
+export function longestTable(rows: PlanRows): number {
+  return Math.max(rows.task.id.length, rows.issue.id.length, rows.link.id.length, rows.wrap.id.length,
+    rows.alarmIds.length, rows.issueIds.length, rows.receipt.id.length);
 }

@@ -1,0 +1,168 @@
+// Helpers of the reliability tests (issue 6): run a pass through the built CLI
+// and read its report, dump one device's state, wait for a condition, hold a
+// row lock, connect to a database on another server.
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { expect } from 'vitest';
+import { runCli, startCli, type CliResult, type CliRun } from '../harness/cli.js';
+import type { Sql } from '../harness/db.js';
+import type { PassReport } from '../../src/report.js';
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns a value other than undefined; throws after `ms`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 30_000, everyMs = 25): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+export interface PassRun extends CliResult {
+  report: PassReport;
+  reportText: string;
+}
+
+/**
+ * One pass through the built CLI with a report directory under `reportRoot`;
+ * checks the exit code (with the output in the failure message) and returns
+ * the parsed report.
+ */
+export async function runPass(
+  reportRoot: string,
+  url: string,
+  args: string[],
+  expectCode: number,
+  env: Record<string, string> = {},
+): Promise<PassRun> {
+  const dir = mkdtempSync(join(reportRoot, 'r-'));
+  const r = await runCli([...args, '--report-dir', dir], { DATABASE_URL: url, ...env });
+  expect(r.code, `exit code; stdout:\n${r.stdout.slice(-3000)}\nstderr:\n${r.stderr}`).toBe(expectCode);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  expect(files, 'one report file').toHaveLength(1);
+  const reportText = readFileSync(join(dir, files[0]!), 'utf8');
+  return { ...r, report: JSON.parse(reportText) as PassReport, reportText };
+}
+
+/** Starts a pass (for fault injection) with its report directory. */
+export function startPass(reportRoot: string, url: string, args: string[], env: Record<string, string> = {}): CliRun & { reportDir: string } {
+  const reportDir = mkdtempSync(join(reportRoot, 'r-'));
+  return { ...startCli([...args, '--report-dir', reportDir], { DATABASE_URL: url, ...env }), reportDir };
+}
+
+export function readReport(reportDir: string): PassReport | undefined {
+  const file = readdirSync(reportDir).find((f) => f.endsWith('.json'));
+  return file === undefined ? undefined : (JSON.parse(readFileSync(join(reportDir, file), 'utf8')) as PassReport);
+}
+
+/**
+ * Everything the analyzer reads or writes for one device, ids of inserted rows
+ * aside (like dumpWritten, restricted to the device): its wraps, alarms, device
+ * issues, analyzer issues, receipts (by code) and tasks with their events.
+ */
+export async function deviceDump(sql: Sql, deviceId: number): Promise<string> {
+  const [dev] = await sql<{ code: number | null }[]>`select code from polycomm_device where id = ${deviceId}`;
+  const code = dev?.code ?? null;
+  const parts: string[] = [];
+  const q = async (label: string, rows: PromiseLike<readonly unknown[]>) => parts.push(`${label}\n${(await rows).map((r) => JSON.stringify(r)).join('\n')}`);
+  await q('wraps', sql`select id, status, csp, unpaid, to_account, in_task, receipt_id from polycomm_suitcase where device_id = ${deviceId} order by id`);
+  await q('alarms', sql`select polycommalarm_id, status from polycommalarm where device = ${deviceId} order by 1`);
+  await q('issues', sql`select polycommissue_id, status from polycommissue where device = ${deviceId} and id is distinct from 22222222 order by 1`);
+  await q('analyzer issues', sql`select type, suitcase, total, duration, localdate::text, date::text, status from polycommissue
+                                 where device = ${deviceId} and id = 22222222 order by localdate, suitcase, type`);
+  await q('receipts', sql`select receipt_id, status from receipts where analyzer_code_to_int(devicecode) = ${code} order by 1`);
+  await q('tasks', sql`
+    select t.type, t.status, t.resolved, t.date::text, t.local_date::text,
+      (select json_agg(json_build_object(
+          'ord', e.ord, 'table', e.table_name,
+          'event', case when e.table_name = 'polycommissue' and i.id = 22222222
+                        then 'analyzer:' || i.type || ':' || coalesce(i.suitcase::text, '-') else e.event_id::text end,
+          'parent', p.ord) order by e.ord)
+       from task_to_event e
+       left join task_to_event p on p.id = e.parent_id
+       left join polycommissue i on e.table_name = 'polycommissue' and i.polycommissue_id = e.event_id
+       where e.task_id = t.id) as events
+    from task t where t.device_id = ${deviceId} order by t.local_date, t.date, t.type`);
+  return parts.join('\n');
+}
+
+/** Per device: 'untouched' (as before the pass), 'done' (as after the reference pass), or 'HALF-WRITTEN'. */
+export async function classifyDevices(
+  sql: Sql,
+  before: Map<number, string>,
+  after: Map<number, string>,
+): Promise<Map<number, 'untouched' | 'done' | 'HALF-WRITTEN'>> {
+  const out = new Map<number, 'untouched' | 'done' | 'HALF-WRITTEN'>();
+  for (const id of before.keys()) {
+    const now = await deviceDump(sql, id);
+    out.set(id, now === before.get(id) ? 'untouched' : now === after.get(id) ? 'done' : 'HALF-WRITTEN');
+  }
+  return out;
+}
+
+export async function deviceDumps(sql: Sql, ids: number[]): Promise<Map<number, string>> {
+  const m = new Map<number, string>();
+  for (const id of ids) m.set(id, await deviceDump(sql, id));
+  return m;
+}
+
+/** Backends of the analyzer (the pass and its run-history connection) on a database. */
+export async function analyzerBackends(sql: Sql, database: string): Promise<number[]> {
+  const rows = await sql<{ pid: number }[]>`
+    select pid from pg_stat_activity where datname = ${database} and application_name like 'polycomm-analyzer%'`;
+  return rows.map((r) => r.pid);
+}
+
+/** Waits until PostgreSQL has ended every analyzer session on the database (rolled back, locks released). */
+export async function waitNoAnalyzerBackends(sql: Sql, database: string, ms = 60_000): Promise<void> {
+  await waitFor(`the analyzer's sessions on ${database} to end`, async () => ((await analyzerBackends(sql, database)).length === 0 ? true : undefined), ms);
+}
+
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+/**
+ * Runs `statement` in a transaction on a connection of its own and keeps the
+ * transaction open (its row locks held) until release().
+ */
+export async function holdInTransaction(sql: Sql, statement: (tx: Sql) => PromiseLike<unknown>): Promise<HeldLock> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const done = sql.begin(async (tx) => {
+    await statement(tx as unknown as Sql);
+    locked();
+    await released;
+  });
+  await Promise.race([isLocked, done]);
+  return {
+    async release() {
+      release();
+      await done;
+    },
+  };
+}
+
+/**
+ * A client with the test harness's types (bigint as number, timestamps as
+ * text), for a database that is not a harness test database (another server).
+ */
+export function connectLike(url: string, max = 4): Sql {
+  return postgres(url, {
+    max,
+    onnotice: () => undefined,
+    types: {
+      bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) },
+      timestamp: { to: 1114, from: [1114], serialize: (v: unknown) => String(v), parse: (v: string) => v },
+    },
+  }) as unknown as Sql;
+}
+
+/** Long fault tests run only when ANALYZER_FAULT_TESTS is set (CI sets it). */
+export const FAULT_TESTS = !!process.env.ANALYZER_FAULT_TESTS && process.env.ANALYZER_FAULT_TESTS !== '0';

@@ -1,0 +1,176 @@
+// Issue 6, security: the database password never appears in logs (stdout and
+// the --log-dir file), reports, error output or the run history, on success
+// and on every error path, for every command. The role has a recognisable
+// password; a second role has one that needs URL-encoding, so both its raw and
+// its encoded forms are looked for. (All SQL parameterised:
+// tests/core/sql-safety.test.ts. Non-root image and manifest:
+// tests/ship/static.test.ts.)
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli, type CliResult } from '../harness/cli.js';
+import { alarm, createTestDatabase, device, receipt, wrap, type TestDb } from '../harness/db.js';
+import { freePort } from '../harness/embedded.js';
+
+const PASSWORD = 'Tr0ub4dor-Xyzzy';
+/** Needs URL-encoding (':', '@', '/', '%', space, '&'). */
+const ODD_PASSWORD = 'Xyzzy:Tr0ub@dor/Plugh% 42&';
+const suffix = randomBytes(3).toString('hex');
+const ROLE = `analyzer_pw_${suffix}`;
+const ODD_ROLE = `analyzer_pw2_${suffix}`;
+const NOW = '2026-01-02T00:00:00';
+
+/** Every form in which a password could leak. */
+const forms = (password: string) => [...new Set([password, encodeURIComponent(password), encodeURI(password)])];
+const SECRETS = [...forms(PASSWORD), ...forms(ODD_PASSWORD)];
+
+let db: TestDb;
+let admin: postgres.Sql;
+const work = mkdtempSync(join(tmpdir(), 'polycomm-security-'));
+let closedPort: number;
+const runs: { what: string; result: CliResult; files: string[] }[] = [];
+
+function urlFor(role: string, password: string, options: { port?: number; database?: string } = {}): string {
+  const u = new URL(db.url);
+  u.username = role;
+  u.password = encodeURIComponent(password);
+  if (options.port !== undefined) u.port = String(options.port);
+  if (options.database !== undefined) u.pathname = `/${options.database}`;
+  return u.toString();
+}
+
+/** Every file under dir, recursively. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** Runs the CLI with a report and a log directory of its own; remembers everything it wrote. */
+async function run(what: string, args: string[], env: Record<string, string>, expectCode: number, withReport = true): Promise<CliResult> {
+  const dir = mkdtempSync(join(work, 'run-'));
+  const extra = withReport ? ['--report-dir', join(dir, 'reports')] : [];
+  const result = await runCli([...args, ...extra, '--log-dir', join(dir, 'logs'), '--log-level', 'debug'], env);
+  expect(result.code, `${what}: ${result.stdout.slice(-1500)}${result.stderr}`).toBe(expectCode);
+  runs.push({ what, result, files: filesUnder(dir) });
+  return result;
+}
+
+function expectNoSecret(what: string, text: string): void {
+  for (const secret of SECRETS) expect(text.includes(secret), `${what} contains the password (${JSON.stringify(secret)})`).toBe(false);
+}
+
+beforeAll(async () => {
+  admin = postgres(inject('serverUrl'), { max: 1, onnotice: () => undefined });
+  // a literal is the only way to give CREATE ROLE a password; the values are constants of this file
+  await admin.unsafe(`create role ${ROLE} login superuser password '${PASSWORD}'`);
+  await admin.unsafe(`create role ${ODD_ROLE} login superuser password '${ODD_PASSWORD}'`);
+  db = await createTestDatabase();
+  // receipts: device 1 balanced, device 2 an unpaid wrap (fails while issue type 7 is missing); dwr: device 3
+  const d1 = await device(db.sql, { id: 1 });
+  await wrap(db.sql, { device: 1, start: '2026-01-01 10:00:00', finish: '2026-01-01 10:01:00', type: 1 });
+  await receipt(db.sql, { code: d1.code, at: '2026-01-01 10:02:00', single: 1, double: 0 });
+  await device(db.sql, { id: 2 });
+  await wrap(db.sql, { device: 2, start: '2026-01-01 10:00:00', finish: '2026-01-01 10:01:00', type: 1 });
+  await device(db.sql, { id: 3, mode: 'dwr' });
+  await alarm(db.sql, { device: 3, at: '2026-01-01 10:00:00' });
+  closedPort = await freePort();
+});
+
+afterAll(async () => {
+  await db?.drop().catch(() => undefined);
+  for (const role of [ROLE, ODD_ROLE]) {
+    await admin`select pg_terminate_backend(pid) from pg_stat_activity where usename = ${role}`.catch(() => undefined);
+    await admin.unsafe(`drop role if exists ${role}`).catch(() => undefined);
+  }
+  await admin?.end();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('the database password never appears in logs, reports or error output', () => {
+  it('the role logs in with the recognisable password (the runs below really use it)', async () => {
+    for (const [role, password] of [[ROLE, PASSWORD], [ODD_ROLE, ODD_PASSWORD]] as const) {
+      const c = postgres(urlFor(role, password), { max: 1, onnotice: () => undefined });
+      const [row] = await c<{ u: string }[]>`select current_user as u`;
+      await c.end();
+      expect(row!.u).toBe(role);
+    }
+  });
+
+  it('a pass that succeeds, with debug logging, a log file and a report (URL in DATABASE_URL, then in --database-url, then in PG* variables)', async () => {
+    await run('pass dwr (DATABASE_URL)', ['--mode', 'dwr', '--now', NOW], { DATABASE_URL: urlFor(ROLE, PASSWORD) }, 0);
+    await run('pass dwr (URL-encoded password)', ['--mode', 'dwr', '--now', NOW, '--dry-run'], { DATABASE_URL: urlFor(ODD_ROLE, ODD_PASSWORD) }, 0);
+    await run('pass dwr (--database-url, text logs)', ['--mode', 'dwr', '--now', NOW, '--log-format', 'text', '--database-url', urlFor(ROLE, PASSWORD)], {}, 0);
+    const u = new URL(db.url);
+    await run('pass dwr (PG* variables)', ['--mode', 'dwr', '--now', NOW], {
+      PGHOST: u.hostname, PGPORT: u.port, PGDATABASE: u.pathname.slice(1), PGUSER: ODD_ROLE, PGPASSWORD: ODD_PASSWORD,
+    }, 0);
+  });
+
+  it('a pass in which a device fails (issue type 7 missing from the dictionary), exit 1', async () => {
+    await db.sql`delete from polycomm_issue_type where id = 7`;
+    try {
+      const r = await run('pass receipts, device 2 fails', ['--mode', 'receipts', '--now', NOW], { DATABASE_URL: urlFor(ROLE, PASSWORD) }, 1);
+      expect(r.stdout).toMatch(/device 2 failed/);
+      await run('pass receipts, device 2 fails (URL-encoded password, text logs)', ['--mode', 'receipts', '--now', NOW, '--log-format', 'text'],
+        { DATABASE_URL: urlFor(ODD_ROLE, ODD_PASSWORD) }, 1);
+    } finally {
+      await db.sql`insert into polycomm_issue_type (id, code, title) values (7, 'UNPAID', 'Unpaid wrap') on conflict do nothing`;
+    }
+  });
+
+  it('a pass whose database is unreachable, unknown, or refuses the password, exit 1', async () => {
+    for (const [role, password] of [[ROLE, PASSWORD], [ODD_ROLE, ODD_PASSWORD]] as const) {
+      const r = await run(`pass, unreachable (${role})`, ['--mode', 'dwr', '--connect-timeout', '1'], { DATABASE_URL: urlFor(role, password, { port: closedPort }) }, 1);
+      expect(r.stderr).toMatch(/database unreachable/);
+      await run(`pass, unknown database (${role})`, ['--mode', 'dwr', '--connect-timeout', '1'], { DATABASE_URL: urlFor(role, password, { database: 'no_such_database' }) }, 1);
+      await run(`pass, wrong password (${role})`, ['--mode', 'dwr', '--connect-timeout', '1'], { DATABASE_URL: urlFor(role, `${password}-wrong`) }, 1);
+    }
+    const u = new URL(db.url);
+    await run('pass, unreachable (PG* variables)', ['--mode', 'dwr', '--connect-timeout', '1'], {
+      PGHOST: u.hostname, PGPORT: String(closedPort), PGDATABASE: 'x', PGUSER: ROLE, PGPASSWORD: PASSWORD,
+    }, 1);
+  });
+
+  it('explain, migrate, status and open-tasks, each succeeding and with the database unreachable', async () => {
+    const commands: [string, string[]][] = [
+      ['explain', ['explain', '--mode', 'receipts', '--device', '1', '--now', NOW]],
+      ['migrate', ['migrate']],
+      ['status', ['status']],
+      ['open-tasks', ['open-tasks']],
+    ];
+    for (const [name, args] of commands) {
+      for (const [role, password] of [[ROLE, PASSWORD], [ODD_ROLE, ODD_PASSWORD]] as const) {
+        await run(`${name} (${role})`, args, { DATABASE_URL: urlFor(role, password) }, 0, false);
+        await run(`${name}, unreachable (${role})`, [...args, '--connect-timeout', '1'], { DATABASE_URL: urlFor(role, password, { port: closedPort }) }, 1, false);
+      }
+    }
+  });
+
+  it('none of the above printed, logged, reported or recorded the password', async () => {
+    expect(runs.length).toBe(29);
+    let files = 0;
+    for (const { what, result, files: paths } of runs) {
+      expect(result.stdout.length + result.stderr.length, `${what} wrote something`).toBeGreaterThan(0);
+      expectNoSecret(`${what}: stdout`, result.stdout);
+      expectNoSecret(`${what}: stderr`, result.stderr);
+      for (const path of paths) {
+        files++;
+        expectNoSecret(`${what}: ${path}`, readFileSync(path, 'utf8'));
+      }
+    }
+    // the report files and log files were really written
+    expect(runs.filter((r) => r.files.some((f) => f.endsWith('.json'))).length).toBeGreaterThanOrEqual(8);
+    expect(runs.filter((r) => r.files.some((f) => f.endsWith('.log'))).length).toBeGreaterThanOrEqual(20);
+    expect(files).toBeGreaterThan(20);
+    // the run history keeps reports and errors in the database
+    const history = await db.sql<{ r: string }[]>`select to_jsonb(x)::text as r from analyzer_run x`;
+    expect(history.length).toBeGreaterThanOrEqual(5);
+    for (const { r } of history) expectNoSecret('analyzer_run', r);
+  });
+});
