@@ -134,3 +134,68 @@ describe('ANALYSIS.md section 7, end to end through the CLI', () => {
     expect(report.groups.byTaskType).toEqual({ '1': 1, '4': 1 });
   });
 });
+
+describe('analyzer explain on the worked examples (section 7)', () => {
+  it('tells for each example why its tasks appear', async () => {
+    const explain = async (id: number) => {
+      const r = await runCli(['explain', '--mode', 'receipts', '--device', String(id), '--now', NOW], { DATABASE_URL: db.url });
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    const d = async (id: number) => device(db.sql, { id });
+    // example 1
+    let dev = await d(1);
+    await wrap(db.sql, { device: dev.id, start: at('10:00:00'), finish: at('10:01:30'), type: 1 });
+    await receipt(db.sql, { code: dev.code, at: at('10:02:00'), single: 1, double: 0 });
+    // example 2
+    dev = await d(2);
+    const early = await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 1 });
+    await wrap(db.sql, { device: dev.id, start: at('10:03'), finish: at('10:04'), type: 1 });
+    await receipt(db.sql, { code: dev.code, at: at('10:05'), single: 1, double: 0 });
+    // example 3
+    dev = await d(3);
+    const double = await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 2 });
+    await receipt(db.sql, { code: dev.code, at: at('10:02'), single: 1, double: 0 });
+    // example 4
+    dev = await d(4);
+    await wrap(db.sql, { device: dev.id, start: at('10:00:00'), finish: at('10:02:00'), type: 1 });
+    await receipt(db.sql, { code: dev.code, at: at('10:01:00'), single: 1, double: 0 });
+    // example 5
+    dev = await d(5);
+    await receipt(db.sql, { code: dev.code, at: at('10:00'), single: 1, double: 0 });
+    await wrap(db.sql, { device: dev.id, start: at('10:01'), finish: at('10:02'), type: 1 });
+    await receipt(db.sql, { code: dev.code, at: at('10:03'), single: 1, double: 0 });
+    // example 6
+    dev = await d(6);
+    await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 1 });
+    await alarm(db.sql, { device: dev.id, at: at('10:00:30') });
+    // example 7
+    dev = await d(7);
+    await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 1 });
+    await alarm(db.sql, { device: dev.id, at: at('10:20') });
+
+    expect(await explain(1)).toMatch(/task type 4, balanced, resolved yes/);
+    const two = await explain(2);
+    expect(two).toMatch(/task type 4, broken, resolved no/);
+    expect(two).toContain(`analyzer issue 7 on wrap ${early}`);
+    const three = await explain(3);
+    expect(three).toMatch(/task type 5, broken/);
+    expect(three).toContain(`analyzer issue 8 on wrap ${double}`);
+    const four = await explain(4);
+    expect(four).toContain('moved by R7');
+    expect(four).toMatch(/task type 4, balanced/);
+    expect(four).toContain('latest local 2026-01-01 10:02:00');
+    const five = await explain(5);
+    expect(five).toContain('cut after a receipt (R8.1)');
+    expect(five).toMatch(/task type 2, broken[\s\S]*task type 4, balanced/);
+    const six = await explain(6);
+    expect(six).toContain('nested alarm');
+    expect(six).toMatch(/task type 4, broken/);
+    expect(six).not.toMatch(/analyzer issue \d/);
+    const seven = await explain(7);
+    expect(seven).toContain('cut by time (R8.2), gap 1140 s');
+    expect(seven).toMatch(/task type 4[\s\S]*analyzer issue 7[\s\S]*task type 1/);
+    // explain writes nothing
+    expect(await readTasks(db.sql)).toEqual([]);
+  });
+});
