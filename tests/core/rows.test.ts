@@ -61,3 +61,19 @@ describe('R16 write rows from plans', () => {
     expect(() => planRows([plan(1)], { task: [1], taskToEvent: [1, 2], issue: [1] })).toThrow(/not enough pre-allocated task_to_event ids/);
   });
 });
+
+describe('large plans are written in slices', () => {
+  it('sliceRows cuts every table at the same positions and the slices cover every row once', async () => {
+    const { sliceRows, longestTable } = await import('../../src/core/rows.js');
+    const rows = planRows([plan(1), plan(2), plan(3)], { task: [1, 2, 3], taskToEvent: Array.from({ length: 12 }, (_, i) => 100 + i), issue: [7, 8, 9] });
+    expect(longestTable(rows)).toBe(12);
+    const slices = [0, 5, 10].map((start) => sliceRows(rows, start, 5));
+    expect(slices.flatMap((s) => s.link.id)).toEqual(rows.link.id);
+    expect(slices.flatMap((s) => s.link.parentId)).toEqual(rows.link.parentId);
+    expect(slices.flatMap((s) => s.task.id)).toEqual(rows.task.id);
+    expect(slices.flatMap((s) => s.issue.moscow)).toEqual(rows.issue.moscow);
+    expect(slices.flatMap((s) => s.alarmIds)).toEqual(rows.alarmIds);
+    expect(slices.flatMap((s) => s.receipt.status)).toEqual(rows.receipt.status);
+    expect(slices[2]!.task.id).toEqual([]);
+  });
+});
