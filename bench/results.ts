@@ -284,15 +284,15 @@ function targets(all: Entry[], core: CoreResult | undefined): TargetLine[] {
       verdict: !c ? 'not measured' : c.speedup <= 0.7 && exact ? 'met' : 'MISSED',
     });
   }
-  // judged on CPU time when core-bench reports it (other processes on this shared machine inflate wall time)
-  const rate = (l: CoreFigure) => l.cpuMEventsPerSecond ?? l.mEventsPerSecond;
-  const slowest = core ? [...core.lines].sort((a, b) => rate(a) - rate(b))[0] : undefined;
+  // judged on wall time (core-bench's CPU time includes V8's parallel GC threads, so it can exceed wall)
+  const slowest = core ? [...core.lines].sort((a, b) => a.mEventsPerSecond - b.mEventsPerSecond)[0] : undefined;
   lines.push({
     target: 'pure core >= 1M events/s (bench/core-bench.ts)',
     figure: slowest
-      ? `${rate(slowest).toFixed(2)} M events/s ${slowest.cpuMEventsPerSecond !== undefined ? 'CPU' : 'wall'} (${slowest.mEventsPerSecond.toFixed(2)} wall) in the slowest case, ${slowest.label}`
+      ? `${slowest.mEventsPerSecond.toFixed(2)} M events/s (wall, best of 3) in the slowest case, ${slowest.label}` +
+        (slowest.cpuMEventsPerSecond !== undefined ? ` (${slowest.cpuMEventsPerSecond.toFixed(2)} M/s by CPU time)` : '')
       : '-',
-    verdict: !slowest ? 'not measured' : rate(slowest) >= 1 ? 'met' : 'MISSED',
+    verdict: !slowest ? 'not measured' : slowest.mEventsPerSecond >= 1 ? 'met' : 'MISSED',
   });
   return lines;
 }

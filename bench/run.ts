@@ -128,17 +128,26 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   const prefix = options.databasePrefix ?? 'bench_';
   const template = `${prefix}template`;
   const children = new Set<ChildProcess>();
-  const reportRoot = mkdtempSync(join(os.tmpdir(), 'polycomm-bench-reports-'));
+  // the pass reports: inside the embedded server's directory when there is one
+  // (its watchdog removes it even if this process is killed), else in the temp dir
+  let reportRoot: string | undefined;
   let server: EmbeddedServer | undefined;
   let admin: Sql | undefined;
   let kept = false;
   const created = new Set<string>();
 
+  // Interruption is cooperative: the passes in flight are killed at once, a
+  // statement of the bench itself finishes, then everything is dropped and
+  // stopped as usual (stopping the server under a busy postgres.js client can
+  // crash the process before its clean-up). A forced exit still removes the
+  // report files; the embedded server's watchdog stops the server.
   const onAbort = () => {
-    for (const child of children) child.kill('SIGKILL');
-    // an embedded server going away breaks whatever statement is in flight
-    void server?.stop();
+    for (const child of children) killChild(child);
   };
+  const onExit = () => {
+    if (reportRoot) rmSync(reportRoot, { recursive: true, force: true });
+  };
+  process.on('exit', onExit);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const checkAbort = () => {
     if (options.signal?.aborted) throw new Aborted('interrupted');
@@ -152,6 +161,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
       server = await startEmbedded({ prefix: 'polycomm-bench-pg-' });
     }
     checkAbort();
+    reportRoot = mkdtempSync(server ? join(server.dir, 'reports-') : join(os.tmpdir(), 'polycomm-bench-reports-'));
     const serverUrl = options.serverUrl ?? server!.url;
     admin = postgres(serverUrl, { max: 1, ...quiet });
     const [ver] = await admin<{ server_version: string; num: string }[]>`
@@ -227,7 +237,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
         // one pass of the real CLI on a fresh copy
         const passDb = `${prefix}${mode}_r${r}_pass`;
         const passUrl = await copyDatabase(passDb);
-        const run = await runClis(1, { cli, mode, nowIso, chunkSize, url: passUrl, reportRoot, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
+        const run = await runClis(1, { cli, mode, nowIso, chunkSize, url: passUrl, reportRoot: reportRoot!, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
         const pass = run.passes[0]!;
         if (options.verify || (concurrent > 1 && r === 1)) {
           pass.digest = await withClient(passUrl, writtenDigest);
@@ -261,7 +271,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
           checkAbort();
           const db = `${prefix}${mode}_c${r}`;
           const url = await copyDatabase(db);
-          const run = await runClis(concurrent, { cli, mode, nowIso, chunkSize, url, reportRoot, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
+          const run = await runClis(concurrent, { cli, mode, nowIso, chunkSize, url, reportRoot: reportRoot!, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
           const digest = referenceDigest === undefined ? undefined : await withClient(url, writtenDigest);
           const result: ConcurrentRun = {
             wallMs: run.wallMs,
@@ -322,7 +332,8 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     return { entries };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    for (const child of children) child.kill('SIGKILL');
+    process.removeListener('exit', onExit);
+    for (const child of children) killChild(child);
     if (admin && !kept) {
       for (const name of [...created]) {
         await admin`drop database if exists ${admin(name)} with (force)`.catch(() => undefined);
@@ -330,7 +341,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     }
     await admin?.end({ timeout: 2 }).catch(() => undefined);
     if (!kept) await server?.stop();
-    rmSync(reportRoot, { recursive: true, force: true });
+    onExit();
   }
 }
 
@@ -385,10 +396,31 @@ function cliEnv(url: string): NodeJS.ProcessEnv {
   return { ...env, DATABASE_URL: url, LOG_FORMAT: 'json' };
 }
 
+/**
+ * Starts `node ARGS` as a grandchild, through a shell that forks it (no exec):
+ * on Linux a process's peak RSS (getrusage, the pass report's maxRssKb)
+ * includes the RSS of the image it was exec'd from, and a child forked
+ * straight from this process would report this process's memory (the
+ * generated backlog: 400+ MB for 5M events) as its own. Its own process group,
+ * so killChild() stops the shell and the CLI together.
+ */
+function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn('/bin/sh', ['-c', '"$@"; exit $?', 'sh', process.execPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+}
+
+/** Kills a child started by spawnCli (its whole process group). */
+function killChild(child: ChildProcess): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
 /** Runs a CLI command to completion (e.g. migrate); throws with its output on failure. */
 function runCliCommand(cli: string, args: string[], url: string, children: Set<ChildProcess>): Promise<void> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: cliEnv(url), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli([cli, ...args], cliEnv(url));
     children.add(child);
     let tail = '';
     const keep = (d: Buffer) => { tail = (tail + d.toString()).slice(-8192); };
@@ -422,9 +454,9 @@ async function runClis(n: number, o: CliRunOptions): Promise<{ wallMs: number; p
   const started = performance.now();
   const ends = await Promise.all(dirs.map((dir) => new Promise<{ wallMs: number; dir: string }>((resolvePromise, reject) => {
     const nodeFlags = [...(o.nodeFlags ?? []), ...(o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [])];
-    const child = spawn(process.execPath, [
+    const child = spawnCli([
       ...nodeFlags, o.cli, '--mode', o.mode, '--now', o.nowIso, '--report-dir', dir, '--chunk-size', String(o.chunkSize),
-    ], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    ], env);
     o.children.add(child);
     let tail = '';
     const keep = (d: Buffer) => { tail = (tail + d.toString()).slice(-8192); };
@@ -582,6 +614,18 @@ async function main(): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A Ctrl-C reaches the embedded PostgreSQL too (same process group): it shuts
+  // down under the bench's clients, and postgres.js can then throw outside any
+  // promise. After an interruption that is expected: the server is gone (its
+  // watchdog removes its directory, the pass reports with it).
+  process.on('uncaughtException', (error) => {
+    if (interrupted) {
+      process.stderr.write('bench interrupted: the server was stopped by the signal; its files are removed by its watchdog\n');
+      process.exit(130);
+    }
+    process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  });
 
   const serverUrl = process.env.BENCH_DATABASE_URL;
   const outcome = await runBench({

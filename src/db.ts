@@ -27,7 +27,11 @@ export const statementCounter = { count: 0 };
 export function open(config: ConnectionConfig, options: OpenOptions = {}): Sql {
   addSecret(passwordOf(config.databaseUrl));
   addSecret(process.env.PGPASSWORD);
-  const connection: Record<string, string> = { application_name: options.applicationName ?? 'polycomm-analyzer' };
+  // Custom plans always: postgres.js prepares every statement, and after a few
+  // executions PostgreSQL may switch to a generic plan that cannot see the
+  // size of the unnest() arrays (it assumes 10 rows) and nests loops over them:
+  // a chunk's write went from 0.4 s to 4-20 s midway through a 5M-event pass.
+  const connection: Record<string, string> = { application_name: options.applicationName ?? 'polycomm-analyzer', plan_cache_mode: 'force_custom_plan' };
   if (config.statementTimeout > 0) connection.statement_timeout = String(config.statementTimeout);
   if (config.lockTimeout > 0) connection.lock_timeout = String(config.lockTimeout);
   const settings = {

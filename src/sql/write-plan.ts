@@ -3,6 +3,10 @@
 // event's status set, each table through one unnest. Updates touch only rows
 // still pending, and the counts come back so the caller can refuse a plan that
 // no longer matches the database (R18: then the transaction rolls back).
+// The `= any(ids)` conditions next to the unnest joins make the updates index
+// scans of exactly the chunk's rows, whatever the size of the backlog (without
+// them the planner merge-joins along the whole primary key or hashes every
+// pending receipt, once per chunk).
 import type { Sql } from '../db.js';
 import { ANALYZER_ISSUE_MARKER, type PlanRows } from '../core/rows.js';
 
@@ -48,7 +52,7 @@ export async function writePlan(sql: Sql, rows: PlanRows, createtime: string): P
       set status = 1, csp = u.csp, unpaid = u.unpaid, to_account = u.to_account, in_task = u.in_task, receipt_id = u.receipt_id
       from unnest(${wrap.id}::int8[], ${flags(wrap.csp)}::int[]::bool[], ${flags(wrap.unpaid)}::int[]::bool[], ${flags(wrap.toAccount)}::int[]::bool[], ${flags(wrap.inTask)}::int[]::bool[], ${wrap.receiptId}::int8[])
         as u(id, csp, unpaid, to_account, in_task, receipt_id)
-      where s.id = u.id and s.status = 0
+      where s.id = u.id and s.status = 0 and s.id = any(${wrap.id}::int8[])
       returning 1
     ), alarms as (
       update polycommalarm set status = 1
@@ -61,7 +65,7 @@ export async function writePlan(sql: Sql, rows: PlanRows, createtime: string): P
     ), receipts as (
       update receipts r set status = u.status
       from unnest(${receipt.id}::int8[], ${receipt.status}::int[]) as u(id, status)
-      where r.receipt_id = u.id and r.status = 0
+      where r.receipt_id = u.id and r.status = 0 and r.receipt_id = any(${receipt.id}::int8[])
       returning 1
     )
     select (select count(*) from new_tasks)::int as tasks,
