@@ -63,15 +63,9 @@ export async function runPass(ctx: PassContext): Promise<void> {
 
   const issueTypes = config.mode === 'receipts' ? await presentIssueTypes(sql, [7, 8, 9]) : new Set<number>();
 
-  // Chunks are bounded by rows as well as devices: the first chunk is one
-  // device and each next one holds as many devices as fit CHUNK_EVENTS at the
-  // density just seen (at most --chunk-size), so memory stays flat however deep
-  // each device's backlog is.
-  let size = 1;
-  for (let start = 0; start < ready.devices.length;) {
+  for (let start = 0; start < ready.devices.length; start += config.chunkSize) {
     if (ctx.stop.requested) break;
-    const chunk = ready.devices.slice(start, start + size);
-    start += chunk.length;
+    const chunk = ready.devices.slice(start, start + config.chunkSize);
     const owned = new Set(await tryLockDevices(sql, chunk.map((d) => d.id)));
     const mine = chunk.filter((d) => owned.has(d.id));
     for (const d of chunk) {
@@ -84,11 +78,6 @@ export async function runPass(ctx: PassContext): Promise<void> {
     try {
       const inputs = await loadChunk(ctx, mine);
       if (ctx.stop.requested) break;
-      if (mine.length > 0) {
-        let events = 0;
-        for (const input of inputs.values()) events += input.wraps.length + input.alarms.length + input.issues.length + input.receipts.length;
-        size = Math.max(1, Math.min(config.chunkSize, Math.floor((mine.length * CHUNK_EVENTS) / Math.max(1, events))));
-      }
       const plans = analyzeChunk(ctx, settings, mine, inputs, issueTypes);
       await writeChunk(ctx, plans);
     } finally {
@@ -97,9 +86,6 @@ export async function runPass(ctx: PassContext): Promise<void> {
     }
   }
 }
-
-/** Pending rows a chunk aims at: bounds the pass's memory (about 200 MB RSS). */
-const CHUNK_EVENTS = 20_000;
 
 async function loadChunk(ctx: PassContext, devices: ReadyDevice[]): Promise<Map<number, DeviceInput>> {
   const started = performance.now();
