@@ -8,22 +8,12 @@
 
 import { analyzeDevice } from '../src/core/index.js';
 import type { DeviceInput, Micros, Mode, Settings } from '../src/core/index.js';
+import { mulberry32 } from './generate.js';
 
 const S = 1_000_000;
 const DAY: Micros = Date.UTC(2024, 2, 15) * 1000;
 const OFFSET: Micros = 2 * 3600 * S;
 
-/** Small deterministic PRNG (mulberry32) so runs are comparable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * A device's day(s) of purchase cycles: 1-3 wraps (mostly typed, some untyped),
@@ -32,7 +22,7 @@ function rng(seed: number): () => number {
  * sometimes exceed TIMEDELTA_CHECK. Rows are shuffled a little (the core sorts).
  */
 export function syntheticDevice(deviceId: number, events: number, mode: Mode, seed: number): DeviceInput {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const d: DeviceInput = { deviceId, wraps: [], alarms: [], issues: [], receipts: [] };
   let t = DAY;
   let id = deviceId * 10_000_000;
