@@ -73,7 +73,7 @@ Exit codes:
   const explain = new Command('explain')
     .description("print a device's pending timeline and what a pass would decide (cuts, groups, task types, payments, verdicts); writes nothing");
   explain.requiredOption('--device <id>', 'the device id (polycomm_device.id)');
-  addSettings(explain, [...PASS_SETTINGS.filter((s) => !['devices', 'dryRun', 'reportDir', 'chunkSize', 'runHistoryDays'].includes(s.key)), ...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
+  addSettings(explain, [...PASS_SETTINGS.filter((s) => !['devices', 'dryRun', 'reportDir', 'chunkSize', 'chunkEvents', 'runHistoryDays'].includes(s.key)), ...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
   explain.action(async (options: Record<string, unknown>) => {
     const { device, ...rest } = options;
     const config = parsePass(rest, env);

@@ -37,6 +37,7 @@ export interface PassConfig extends ConnectionConfig, LogConfig {
   devices: number[] | undefined;
   reportDir: string | undefined;
   chunkSize: number;
+  chunkEvents: number;
   runHistoryDays: number;
   /** ANALYZER_NOW: pretend the pass starts at this Moscow wall-clock time (replays, tests). */
   now: string | undefined;
@@ -74,7 +75,8 @@ export const PASS_SETTINGS: SettingSpec[] = [
   { key: 'dryRun', flag: '--dry-run', env: 'DRY_RUN', description: 'analyse and report, write nothing (env: true/1)' },
   { key: 'devices', flag: '--device <id...>', env: 'DEVICES', description: 'only these device ids (env: comma-separated)' },
   { key: 'reportDir', flag: '--report-dir <dir>', env: 'REPORT_DIR', description: 'write the pass report as JSON there' },
-  { key: 'chunkSize', flag: '--chunk-size <devices>', env: 'CHUNK_SIZE', description: 'devices loaded per chunk (bounds memory)', default: '50' },
+  { key: 'chunkSize', flag: '--chunk-size <devices>', env: 'CHUNK_SIZE', description: 'most devices loaded per chunk', default: '50' },
+  { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'CHUNK_EVENTS', description: 'pending rows a chunk aims at (bounds memory), 0 = devices only', default: '20000' },
   { key: 'runHistoryDays', flag: '--run-history-days <days>', env: 'RUN_HISTORY_DAYS', description: 'keep analyzer_run rows this long', default: '90' },
   { key: 'now', flag: '--now <time>', env: 'ANALYZER_NOW', description: "pretend 'now' is this wall-clock time of --timezone (ISO, for replays and tests)" },
 ];
@@ -195,6 +197,7 @@ export function parsePass(raw: Raw, env: Env): PassConfig {
     devices: deviceList(pick(raw, env, s('devices')), s('devices')),
     reportDir: text(pick(raw, env, s('reportDir'))),
     chunkSize,
+    chunkEvents: integer(pick(raw, env, s('chunkEvents')), s('chunkEvents'), 0),
     runHistoryDays: integer(pick(raw, env, s('runHistoryDays')), s('runHistoryDays'), 1),
     now: text(pick(raw, env, s('now'))),
   };

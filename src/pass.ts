@@ -4,6 +4,7 @@
 // each device's plan in its own transaction (R16-R18).
 import type { PassConfig } from './config.js';
 import { analyzeDevice } from './core/index.js';
+import { firstChunkSize, nextChunkSize, type ChunkBounds } from './core/chunks.js';
 import { selectReady, type ReadyDevice } from './core/devices.js';
 import { countNewRows, longestTable, planRows, sliceRows } from './core/rows.js';
 import { formatMicros } from './core/time.js';
@@ -63,9 +64,13 @@ export async function runPass(ctx: PassContext): Promise<void> {
 
   const issueTypes = config.mode === 'receipts' ? await presentIssueTypes(sql, [7, 8, 9]) : new Set<number>();
 
-  for (let start = 0; start < ready.devices.length; start += config.chunkSize) {
+  const bounds: ChunkBounds = { maxDevices: config.chunkSize, targetEvents: config.chunkEvents };
+  let size = firstChunkSize(bounds);
+  for (let start = 0; start < ready.devices.length;) {
     if (ctx.stop.requested) break;
-    const chunk = ready.devices.slice(start, start + config.chunkSize);
+    const chunk = ready.devices.slice(start, start + size);
+    start += chunk.length;
+    report.chunks++;
     const owned = new Set(await tryLockDevices(sql, chunk.map((d) => d.id)));
     const mine = chunk.filter((d) => owned.has(d.id));
     for (const d of chunk) {
@@ -78,6 +83,7 @@ export async function runPass(ctx: PassContext): Promise<void> {
     try {
       const inputs = await loadChunk(ctx, mine);
       if (ctx.stop.requested) break;
+      size = nextChunkSize(bounds, size, mine.length, countEvents(inputs));
       const plans = analyzeChunk(ctx, settings, mine, inputs, issueTypes);
       await writeChunk(ctx, plans);
     } finally {
@@ -85,6 +91,12 @@ export async function runPass(ctx: PassContext): Promise<void> {
       await unlockDevices(sql, [...owned]).catch(() => undefined);
     }
   }
+}
+
+function countEvents(inputs: Map<number, DeviceInput>): number {
+  let events = 0;
+  for (const input of inputs.values()) events += input.wraps.length + input.alarms.length + input.issues.length + input.receipts.length;
+  return events;
 }
 
 async function loadChunk(ctx: PassContext, devices: ReadyDevice[]): Promise<Map<number, DeviceInput>> {

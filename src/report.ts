@@ -41,6 +41,8 @@ export interface PassReport {
   rowsInserted: Record<'task' | 'task_to_event' | 'polycommissue', number>;
   analyzerIssues: Record<'7' | '8' | '9', number>;
   durationsMs: { load: number; analyze: number; write: number; total: number };
+  /** Chunks the ready devices were taken in (each: lock, load, analyse, write). */
+  chunks: number;
   /** SQL statements the pass sent (all of them, BEGIN/COMMIT included). */
   statements: number;
   failures: { deviceId: number; error: string }[];
@@ -65,6 +67,7 @@ export function newReport(mode: Mode, version: string, dryRun: boolean, now: str
     rowsInserted: { task: 0, task_to_event: 0, polycommissue: 0 },
     analyzerIssues: { '7': 0, '8': 0, '9': 0 },
     durationsMs: { load: 0, analyze: 0, write: 0, total: 0 },
+    chunks: 0,
     statements: 0,
     failures: [],
     skipped: [],

@@ -6,6 +6,7 @@ import { describeError, open, statementCounter, waitForDatabase } from '../db.js
 import { EXIT } from '../exit-codes.js';
 import type { Logger } from '../log.js';
 import { runPass } from '../pass.js';
+import { peakRssKb } from '../peak-rss.js';
 import { newReport, summaryLine, ttySummary, writeReportFile, type PassReport } from '../report.js';
 import { VERSION } from '../version.js';
 import { startRun, finishRun, type RunRecord } from '../run-history.js';
@@ -56,7 +57,7 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
   const finalize = () => (finalized ??= (async () => {
     report.durationsMs.total = Math.round(performance.now() - started);
     report.finishedAt = new Date().toISOString();
-    report.maxRssKb = process.resourceUsage().maxRSS;
+    report.maxRssKb = peakRssKb();
     report.statements = statementCounter.count;
     if (report.status === 'succeeded' && report.failures.length > 0) report.status = 'failed';
     if (config.reportDir) {

@@ -50,13 +50,27 @@ describe('a generated backlog of 200 devices x 24 h', () => {
     const db = await copy();
     const chunk = 25;
     const report = await pass(db, ['--mode', mode, '--chunk-size', String(chunk)]);
-    const chunks = Math.ceil(report.devices.ready / chunk);
     expect(report.devices.ready).toBe(100);
     expect(report.devices.processed).toBe(100);
     expect(report.groups.tasks).toBeGreaterThan(100);
+    // the default row bound (20,000) is above 25 devices of this backlog: one
+    // device to learn the density, then chunks of 25
+    expect(report.chunks).toBe(1 + Math.ceil(99 / chunk));
     // per chunk: lock, 3-4 loads, begin, allocate ids, write, commit, unlock; plus a few per pass
-    expect(report.statements).toBeLessThanOrEqual(12 + 11 * chunks);
+    expect(report.statements).toBeLessThanOrEqual(12 + 11 * report.chunks);
     expect(report.statements).toBeLessThan(events / 100);
+  });
+
+  it('--chunk-events bounds the rows a chunk loads; the data written does not depend on chunking', async () => {
+    const fixed = await copy();
+    const bounded = await copy();
+    const byDevices = await pass(fixed, ['--mode', 'receipts', '--chunk-size', '25', '--chunk-events', '0']);
+    expect(byDevices.chunks).toBe(4);
+    const byRows = await pass(bounded, ['--mode', 'receipts', '--chunk-size', '25', '--chunk-events', '2000']);
+    // about 340 pending rows a device here: chunks of ~5 devices, so ~20 chunks instead of 4
+    expect(byRows.chunks).toBeGreaterThan(10);
+    expect(byRows.devices.processed).toBe(100);
+    expect(await dumpWritten(bounded.sql)).toBe(await dumpWritten(fixed.sql));
   });
 
   it('R18: SIGKILL in the middle, then a full pass, equals one uninterrupted pass', async () => {

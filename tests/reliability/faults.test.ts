@@ -33,6 +33,8 @@ const MODE_DEVICES: Record<Mode, number[]> = {
 
 const dbs: TestDb[] = [];
 let source: TestDb;
+// Most tests here name the chunk a fault lands in, so they pin chunks to a
+// fixed 5 devices (--chunk-events 0: no row bound, no adaptive sizing).
 const reportRoot = mkdtempSync(join(tmpdir(), 'polycomm-faults-'));
 /** Each device's state before any pass (from the source database). */
 let before: Map<number, string>;
@@ -96,7 +98,7 @@ describe('the connection killed mid-pass (pg_terminate_backend from another sess
   it('at whatever statement it is running: exit 1, no device half-written, the next pass completes and equals an uninterrupted pass', async () => {
     const ref = await reference('receipts');
     const db = await copy();
-    const run = startPass(reportRoot, db.url, ['--mode', 'receipts', '--now', NOW, '--chunk-size', '5']);
+    const run = startPass(reportRoot, db.url, ['--mode', 'receipts', '--now', NOW, '--chunk-size', '5', '--chunk-events', '0']);
     // mid-pass: some chunks committed, most still to come
     await waitFor('the pass to write 10 devices', async () => ((await writtenDevices(db)) >= 10 ? true : undefined));
     // terminate the analyzer's backend whenever it runs a statement, until the process gives up
@@ -122,7 +124,7 @@ describe('the connection killed mid-pass (pg_terminate_backend from another sess
     expect(done.length).toBeGreaterThanOrEqual(10);
     expect(untouched.length).toBeGreaterThan(0);
 
-    const next = await runPass(reportRoot, db.url, ['--mode', 'receipts', '--now', NOW, '--chunk-size', '5'], 0);
+    const next = await runPass(reportRoot, db.url, ['--mode', 'receipts', '--now', NOW, '--chunk-size', '5', '--chunk-events', '0'], 0);
     // the devices done before the kill have nothing left (idle); the others are processed now
     expect(next.report.devices).toMatchObject({ processed: untouched.length, idle: done.length, failed: 0 });
     expect(await dumpWritten(db.sql)).toBe(ref.dump);
@@ -135,7 +137,7 @@ describe('the connection killed mid-pass (pg_terminate_backend from another sess
     const [target] = await db.sql<{ id: number }[]>`select id from polycomm_suitcase where device_id = 123 and status = 0 order by id limit 1`;
     const held = await holdInTransaction(db.sql, (tx) => tx`select id from polycomm_suitcase where id = ${target!.id} for update`);
     try {
-      const run = startPass(reportRoot, db.url, ['--mode', 'dwr', '--now', NOW, '--chunk-size', '5']);
+      const run = startPass(reportRoot, db.url, ['--mode', 'dwr', '--now', NOW, '--chunk-size', '5', '--chunk-events', '0']);
       const pid = await waitFor('the pass to wait for the row lock', async () => {
         const [row] = await db.sql<{ pid: number }[]>`
           select pid from pg_stat_activity where datname = ${db.name} and application_name = 'polycomm-analyzer' and wait_event_type = 'Lock'`;
@@ -153,7 +155,7 @@ describe('the connection killed mid-pass (pg_terminate_backend from another sess
     expect(done.sort((a, b) => a - b)).toEqual(MODE_DEVICES.dwr.filter((id) => id <= 120));
     expect(untouched.sort((a, b) => a - b)).toEqual(MODE_DEVICES.dwr.filter((id) => id > 120));
 
-    await runPass(reportRoot, db.url, ['--mode', 'dwr', '--now', NOW, '--chunk-size', '5'], 0);
+    await runPass(reportRoot, db.url, ['--mode', 'dwr', '--now', NOW, '--chunk-size', '5', '--chunk-events', '0'], 0);
     expect(await dumpWritten(db.sql)).toBe(ref.dump);
   });
 
@@ -172,7 +174,7 @@ describe('the connection killed mid-pass (pg_terminate_backend from another sess
     let result;
     let reportDir;
     try {
-      const run = startPass(reportRoot, db.url, ['--mode', 'receipts', '--now', NOW, '--chunk-size', '5']);
+      const run = startPass(reportRoot, db.url, ['--mode', 'receipts', '--now', NOW, '--chunk-size', '5', '--chunk-events', '0']);
       reportDir = run.reportDir;
       const pid = await waitFor('the pass to wait for the row lock', async () => {
         const [row] = await db.sql<{ pid: number }[]>`
@@ -207,7 +209,7 @@ describe('lock_timeout and statement_timeout', () => {
     const held = await holdInTransaction(db.sql, (tx) => tx`select * from polycomm_suitcase where id = ${target!.id} for update`);
     let run;
     try {
-      run = await runPass(reportRoot, db.url, ['--mode', 'receipts', '--now', NOW, '--chunk-size', '5', flag, ms], 1);
+      run = await runPass(reportRoot, db.url, ['--mode', 'receipts', '--now', NOW, '--chunk-size', '5', '--chunk-events', '0', flag, ms], 1);
     } finally {
       await held.release();
     }
@@ -221,7 +223,7 @@ describe('lock_timeout and statement_timeout', () => {
     const { untouched } = await expectNoHalfWritten(db, 'receipts');
     expect(untouched).toEqual([victim]);
 
-    const next = await runPass(reportRoot, db.url, ['--mode', 'receipts', '--now', NOW, '--chunk-size', '5', flag, ms], 0);
+    const next = await runPass(reportRoot, db.url, ['--mode', 'receipts', '--now', NOW, '--chunk-size', '5', '--chunk-events', '0', flag, ms], 0);
     expect(next.report.devices).toMatchObject({ failed: 0, processed: 1, idle: DEVICES / 2 - 1 });
     expect(next.report.groups.tasks).toBeGreaterThan(0);
     expect(await dumpWritten(db.sql)).toBe(ref.dump);
