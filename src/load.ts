@@ -18,11 +18,12 @@ export async function loadDevices(sql: Sql, mode: Mode, devices: ReadyDevice[]):
   }
   if (devices.length === 0) return inputs;
   const ids = devices.map((d) => d.id);
-  for (const { deviceId, ...wrap } of await loadPendingWraps(sql, ids)) inputs.get(deviceId)?.wraps.push(wrap);
-  for (const { deviceId, ...alarm } of await loadPendingAlarms(sql, ids)) inputs.get(deviceId)?.alarms.push(alarm);
-  for (const { deviceId, ...issue } of await loadPendingIssues(sql, ids)) inputs.get(deviceId)?.issues.push(issue);
+  // rows go to the core as loaded (their extra deviceId/code field is ignored there): no copy per row
+  for (const wrap of await loadPendingWraps(sql, ids)) inputs.get(wrap.deviceId)?.wraps.push(wrap);
+  for (const alarm of await loadPendingAlarms(sql, ids)) inputs.get(alarm.deviceId)?.alarms.push(alarm);
+  for (const issue of await loadPendingIssues(sql, ids)) inputs.get(issue.deviceId)?.issues.push(issue);
   if (mode === 'receipts') {
-    for (const { code, ...receipt } of await loadPendingReceipts(sql, devices.map((d) => d.code))) byCode.get(code)?.receipts.push(receipt);
+    for (const receipt of await loadPendingReceipts(sql, devices.map((d) => d.code))) byCode.get(receipt.code)?.receipts.push(receipt);
   }
   return inputs;
 }

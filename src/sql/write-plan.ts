@@ -9,11 +9,14 @@
 // pending receipt, once per chunk).
 import type { Sql } from '../db.js';
 import { ANALYZER_ISSUE_MARKER, type PlanRows } from '../core/rows.js';
+import { booleanArray, numberArray, textArray } from './array-literal.js';
 
-/** postgres.js types a JS boolean array as a scalar boolean: ship 1/0 and cast int[] to bool[]. */
-// Timestamps travel as zone-free text and are cast in SQL: postgres.js would
-// otherwise read a string as a Date in the process's own time zone (R9).
-const flags = (values: boolean[]) => values.map((v) => (v ? 1 : 0));
+// Every column travels as one array literal (src/sql/array-literal.ts).
+// Timestamps travel as zone-free text inside them and are cast in SQL, so the
+// process's own time zone never touches them (R9).
+const n = numberArray;
+const b = booleanArray;
+const t = textArray;
 
 export interface WriteCounts {
   tasks: number;
@@ -27,45 +30,47 @@ export interface WriteCounts {
 
 export async function writePlan(sql: Sql, rows: PlanRows, createtime: string): Promise<WriteCounts> {
   const { task, issue, link, wrap, receipt } = rows;
+  const wrapIds = n(wrap.id);
+  const receiptIds = n(receipt.id);
   const [counts] = await sql<WriteCounts[]>`
     with new_tasks as (
       insert into task (id, device_id, type, date, local_date, status, resolved)
       select id, device_id, type, date, local_date, 1, resolved
-      from unnest(${task.id}::int8[], ${task.deviceId}::int[], ${task.type}::int[], ${task.date}::text[]::timestamp[], ${task.localDate}::text[]::timestamp[], ${flags(task.resolved)}::int[]::bool[])
+      from unnest(${n(task.id)}::int8[], ${n(task.deviceId)}::int[], ${n(task.type)}::int[], ${t(task.date)}::timestamp[], ${t(task.localDate)}::timestamp[], ${b(task.resolved)}::bool[])
         as t(id, device_id, type, date, local_date, resolved)
       returning 1
     ), new_issues as (
       insert into polycommissue (polycommissue_id, id, device, type, suitcase, total, duration, localdate, date, createtime, status)
       select id, ${ANALYZER_ISSUE_MARKER}, device, type, suitcase, total, duration, localdate, date, ${createtime}::text::timestamp, 1
-      from unnest(${issue.id}::int8[], ${issue.deviceId}::int[], ${issue.type}::int[], ${issue.suitcase}::int8[], ${issue.total}::int[], ${issue.duration}::int[],
-                  ${issue.local}::text[]::timestamp[], ${issue.moscow}::text[]::timestamp[])
+      from unnest(${n(issue.id)}::int8[], ${n(issue.deviceId)}::int[], ${n(issue.type)}::int[], ${n(issue.suitcase)}::int8[], ${n(issue.total)}::int[], ${n(issue.duration)}::int[],
+                  ${t(issue.local)}::timestamp[], ${t(issue.moscow)}::timestamp[])
         as i(id, device, type, suitcase, total, duration, localdate, date)
       returning 1
     ), new_links as (
       insert into task_to_event (id, task_id, event_id, table_name, ord, parent_id)
       select id, task_id, event_id, table_name, ord, parent_id
-      from unnest(${link.id}::int8[], ${link.taskId}::int8[], ${link.eventId}::int8[], ${link.table}::text[], ${link.ord}::int[], ${link.parentId}::int8[])
+      from unnest(${n(link.id)}::int8[], ${n(link.taskId)}::int8[], ${n(link.eventId)}::int8[], ${t(link.table)}::text[], ${n(link.ord)}::int[], ${n(link.parentId)}::int8[])
         as l(id, task_id, event_id, table_name, ord, parent_id)
       returning 1
     ), wraps as (
       update polycomm_suitcase s
       set status = 1, csp = u.csp, unpaid = u.unpaid, to_account = u.to_account, in_task = u.in_task, receipt_id = u.receipt_id
-      from unnest(${wrap.id}::int8[], ${flags(wrap.csp)}::int[]::bool[], ${flags(wrap.unpaid)}::int[]::bool[], ${flags(wrap.toAccount)}::int[]::bool[], ${flags(wrap.inTask)}::int[]::bool[], ${wrap.receiptId}::int8[])
+      from unnest(${wrapIds}::int8[], ${b(wrap.csp)}::bool[], ${b(wrap.unpaid)}::bool[], ${b(wrap.toAccount)}::bool[], ${b(wrap.inTask)}::bool[], ${n(wrap.receiptId)}::int8[])
         as u(id, csp, unpaid, to_account, in_task, receipt_id)
-      where s.id = u.id and s.status = 0 and s.id = any(${wrap.id}::int8[])
+      where s.id = u.id and s.status = 0 and s.id = any(${wrapIds}::int8[])
       returning 1
     ), alarms as (
       update polycommalarm set status = 1
-      where polycommalarm_id = any(${rows.alarmIds}::int8[]) and status = 0
+      where polycommalarm_id = any(${n(rows.alarmIds)}::int8[]) and status = 0
       returning 1
     ), issues as (
       update polycommissue set status = 1
-      where polycommissue_id = any(${rows.issueIds}::int8[]) and status = 0
+      where polycommissue_id = any(${n(rows.issueIds)}::int8[]) and status = 0
       returning 1
     ), receipts as (
       update receipts r set status = u.status
-      from unnest(${receipt.id}::int8[], ${receipt.status}::int[]) as u(id, status)
-      where r.receipt_id = u.id and r.status = 0 and r.receipt_id = any(${receipt.id}::int8[])
+      from unnest(${receiptIds}::int8[], ${n(receipt.status)}::int[]) as u(id, status)
+      where r.receipt_id = u.id and r.status = 0 and r.receipt_id = any(${receiptIds}::int8[])
       returning 1
     )
     select (select count(*) from new_tasks)::int as tasks,
