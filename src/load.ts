@@ -18,12 +18,18 @@ export async function loadDevices(sql: Sql, mode: Mode, devices: ReadyDevice[]):
   }
   if (devices.length === 0) return inputs;
   const ids = devices.map((d) => d.id);
+  // the queries go out together: postgres.js pipelines them on the one
+  // connection, so the server runs the next while this process parses the last
+  const [wraps, alarms, issues, receipts] = await Promise.all([
+    loadPendingWraps(sql, ids),
+    loadPendingAlarms(sql, ids),
+    loadPendingIssues(sql, ids),
+    mode === 'receipts' ? loadPendingReceipts(sql, devices.map((d) => d.code)) : [],
+  ]);
   // rows go to the core as loaded (their extra deviceId/code field is ignored there): no copy per row
-  for (const wrap of await loadPendingWraps(sql, ids)) inputs.get(wrap.deviceId)?.wraps.push(wrap);
-  for (const alarm of await loadPendingAlarms(sql, ids)) inputs.get(alarm.deviceId)?.alarms.push(alarm);
-  for (const issue of await loadPendingIssues(sql, ids)) inputs.get(issue.deviceId)?.issues.push(issue);
-  if (mode === 'receipts') {
-    for (const receipt of await loadPendingReceipts(sql, devices.map((d) => d.code))) byCode.get(receipt.code)?.receipts.push(receipt);
-  }
+  for (const wrap of wraps) inputs.get(wrap.deviceId)?.wraps.push(wrap);
+  for (const alarm of alarms) inputs.get(alarm.deviceId)?.alarms.push(alarm);
+  for (const issue of issues) inputs.get(issue.deviceId)?.issues.push(issue);
+  for (const receipt of receipts) byCode.get(receipt.code)?.receipts.push(receipt);
   return inputs;
 }
