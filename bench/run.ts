@@ -502,7 +502,7 @@ function passRun(wallMs: number, r: PassReport): PassRun {
 export async function runCoreBench(): Promise<CoreFigure[]> {
   const script = resolve(HERE, 'core-bench.ts');
   const out = await new Promise<string>((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
     child.stdout!.on('data', (d: Buffer) => { text += d.toString(); process.stdout.write(d); });
     child.on('error', reject);
@@ -579,7 +579,7 @@ async function main(): Promise<number> {
     const lines = await runCoreBench();
     if (mdPath && jsonPath) {
       const results = readResults(jsonPath);
-      results.core = { command: 'npx tsx bench/core-bench.ts', date: new Date().toISOString(), machine: machine(), loadBefore, lines };
+      results.core = { command: 'node --expose-gc --import tsx bench/core-bench.ts', date: new Date().toISOString(), machine: machine(), loadBefore, lines };
       writeResults(jsonPath, results);
       renderFile(mdPath, results);
       console.log(`recorded in ${jsonPath} and ${mdPath}`);

@@ -4,7 +4,7 @@
 // each device's plan in its own transaction (R16-R18).
 import type { PassConfig } from './config.js';
 import { analyzeDevice } from './core/index.js';
-import { firstChunkSize, nextChunkSize, type ChunkBounds } from './core/chunks.js';
+import { claimSize, firstChunkSize, nextChunkSize, type ChunkBounds } from './core/chunks.js';
 import { selectReady, type ReadyDevice } from './core/devices.js';
 import { countNewRows, longestTable, planRows, sliceRows } from './core/rows.js';
 import { formatMicros } from './core/time.js';
@@ -66,21 +66,32 @@ export async function runPass(ctx: PassContext): Promise<void> {
 
   const bounds: ChunkBounds = { maxDevices: config.chunkSize, targetEvents: config.chunkEvents };
   let size = firstChunkSize(bounds);
-  for (let start = 0; start < ready.devices.length;) {
+  const devices = ready.devices;
+  let next = 0; // the first device not tried yet
+  while (next < devices.length) {
     if (ctx.stop.requested) break;
-    const chunk = ready.devices.slice(start, start + size);
-    start += chunk.length;
-    report.chunks++;
-    const owned = new Set(await tryLockDevices(sql, chunk.map((d) => d.id)));
-    const mine = chunk.filter((d) => owned.has(d.id));
-    for (const d of chunk) {
-      if (!owned.has(d.id)) {
-        report.devices.skippedOwnedElsewhere++;
-        report.skipped.push(d.id);
-        logger.info(`device ${d.id} is being processed by another pass: skipped (R19)`, { deviceId: d.id });
-      }
-    }
+    const want = claimSize(bounds, size, devices.length - next);
+    const mine: ReadyDevice[] = [];
     try {
+      // Claim `want` devices (R19): one owned by another pass is skipped and
+      // the next one tried, so every chunk is full and passes running together
+      // take whole chunks in turn rather than fragments of each other's.
+      while (mine.length < want && next < devices.length) {
+        const candidates = devices.slice(next, next + want - mine.length);
+        next += candidates.length;
+        const owned = new Set(await tryLockDevices(sql, candidates.map((d) => d.id)));
+        for (const d of candidates) {
+          if (owned.has(d.id)) {
+            mine.push(d);
+          } else {
+            report.devices.skippedOwnedElsewhere++;
+            report.skipped.push(d.id);
+            logger.info(`device ${d.id} is being processed by another pass: skipped (R19)`, { deviceId: d.id });
+          }
+        }
+      }
+      if (mine.length === 0) break; // the list is exhausted
+      report.chunks++;
       const inputs = await loadChunk(ctx, mine);
       if (ctx.stop.requested) break;
       size = nextChunkSize(bounds, size, mine.length, countEvents(inputs));
@@ -88,7 +99,7 @@ export async function runPass(ctx: PassContext): Promise<void> {
       await writeChunk(ctx, plans);
     } finally {
       // a lost connection has already released the locks with the session
-      await unlockDevices(sql, [...owned]).catch(() => undefined);
+      await unlockDevices(sql, mine.map((d) => d.id)).catch(() => undefined);
     }
   }
 }

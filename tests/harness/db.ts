@@ -171,15 +171,21 @@ export async function readTasks(sql: Sql, deviceId?: number): Promise<TaskRow[]>
   return tasks.map((t) => ({ ...t, events: events.filter((e) => e.task_id === t.id).map(({ task_id: _, ...e }) => e) }));
 }
 
-/** A stable text dump of every table the analyzer writes, ids aside where they are allocated. */
-export async function dumpWritten(sql: Sql): Promise<string> {
+/** A stable text dump of every table the analyzer writes (or of one device's rows), ids aside where they are allocated. */
+export async function dumpWritten(sql: Sql, deviceId?: number): Promise<string> {
+  // with a device: only its rows (its receipts by its code)
+  const one = deviceId !== undefined;
+  const [device] = one ? await sql<{ code: number | null }[]>`select code from polycomm_device where id = ${deviceId}` : [];
+  const where = (column: string) => (one ? sql`and ${sql(column)} = ${deviceId}` : sql``);
   const parts: string[] = [];
   const q = async (label: string, rows: PromiseLike<readonly unknown[]>) => parts.push(`${label}\n${(await rows).map((r) => JSON.stringify(r)).join('\n')}`);
-  await q('polycomm_suitcase', sql`select id, status, csp, unpaid, to_account, in_task, receipt_id from polycomm_suitcase order by id`);
-  await q('polycommalarm', sql`select polycommalarm_id, status from polycommalarm order by 1`);
-  await q('polycommissue (device)', sql`select polycommissue_id, status from polycommissue where id <> 22222222 order by 1`);
-  await q('polycommissue (analyzer)', sql`select device, type, suitcase, total, duration, localdate::text, date::text, status from polycommissue where id = 22222222 order by device, localdate, suitcase, type`);
-  await q('receipts', sql`select receipt_id, status from receipts order by 1`);
+  await q('polycomm_suitcase', sql`select id, status, csp, unpaid, to_account, in_task, receipt_id from polycomm_suitcase where true ${where('device_id')} order by id`);
+  await q('polycommalarm', sql`select polycommalarm_id, status from polycommalarm where true ${where('device')} order by 1`);
+  await q('polycommissue (device)', sql`select polycommissue_id, status from polycommissue where id is distinct from 22222222 ${where('device')} order by 1`);
+  await q('polycommissue (analyzer)', sql`select device, type, suitcase, total, duration, localdate::text, date::text, status from polycommissue
+                                         where id = 22222222 ${where('device')} order by device, localdate, suitcase, type`);
+  await q('receipts', sql`select receipt_id, status from receipts
+                          where ${!one} or analyzer_code_to_int(devicecode) = ${device?.code ?? null} order by 1`);
   // tasks and their events with ids replaced by position, parents by the parent's ord,
   // analyzer issues by their content
   await q('task', sql`
@@ -193,6 +199,6 @@ export async function dumpWritten(sql: Sql): Promise<string> {
        left join task_to_event p on p.id = e.parent_id
        left join polycommissue i on e.table_name = 'polycommissue' and i.polycommissue_id = e.event_id
        where e.task_id = t.id) as events
-    from task t order by t.device_id, t.local_date, t.date, t.type`);
+    from task t where true ${one ? sql`and t.device_id = ${deviceId}` : sql``} order by t.device_id, t.local_date, t.date, t.type`);
   return parts.join('\n');
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { expect } from 'vitest';
 import { runCli, startCli, type CliResult, type CliRun } from '../harness/cli.js';
-import type { Sql } from '../harness/db.js';
+import { dumpWritten, type Sql } from '../harness/db.js';
 import type { PassReport } from '../../src/report.js';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -59,36 +59,8 @@ export function readReport(reportDir: string): PassReport | undefined {
   return file === undefined ? undefined : (JSON.parse(readFileSync(join(reportDir, file), 'utf8')) as PassReport);
 }
 
-/**
- * Everything the analyzer reads or writes for one device, ids of inserted rows
- * aside (like dumpWritten, restricted to the device): its wraps, alarms, device
- * issues, analyzer issues, receipts (by code) and tasks with their events.
- */
-export async function deviceDump(sql: Sql, deviceId: number): Promise<string> {
-  const [dev] = await sql<{ code: number | null }[]>`select code from polycomm_device where id = ${deviceId}`;
-  const code = dev?.code ?? null;
-  const parts: string[] = [];
-  const q = async (label: string, rows: PromiseLike<readonly unknown[]>) => parts.push(`${label}\n${(await rows).map((r) => JSON.stringify(r)).join('\n')}`);
-  await q('wraps', sql`select id, status, csp, unpaid, to_account, in_task, receipt_id from polycomm_suitcase where device_id = ${deviceId} order by id`);
-  await q('alarms', sql`select polycommalarm_id, status from polycommalarm where device = ${deviceId} order by 1`);
-  await q('issues', sql`select polycommissue_id, status from polycommissue where device = ${deviceId} and id is distinct from 22222222 order by 1`);
-  await q('analyzer issues', sql`select type, suitcase, total, duration, localdate::text, date::text, status from polycommissue
-                                 where device = ${deviceId} and id = 22222222 order by localdate, suitcase, type`);
-  await q('receipts', sql`select receipt_id, status from receipts where analyzer_code_to_int(devicecode) = ${code} order by 1`);
-  await q('tasks', sql`
-    select t.type, t.status, t.resolved, t.date::text, t.local_date::text,
-      (select json_agg(json_build_object(
-          'ord', e.ord, 'table', e.table_name,
-          'event', case when e.table_name = 'polycommissue' and i.id = 22222222
-                        then 'analyzer:' || i.type || ':' || coalesce(i.suitcase::text, '-') else e.event_id::text end,
-          'parent', p.ord) order by e.ord)
-       from task_to_event e
-       left join task_to_event p on p.id = e.parent_id
-       left join polycommissue i on e.table_name = 'polycommissue' and i.polycommissue_id = e.event_id
-       where e.task_id = t.id) as events
-    from task t where t.device_id = ${deviceId} order by t.local_date, t.date, t.type`);
-  return parts.join('\n');
-}
+/** Everything the analyzer reads or writes for one device, ids of inserted rows aside. */
+export const deviceDump = (sql: Sql, deviceId: number): Promise<string> => dumpWritten(sql, deviceId);
 
 /** Per device: 'untouched' (as before the pass), 'done' (as after the reference pass), or 'HALF-WRITTEN'. */
 export async function classifyDevices(
