@@ -4,7 +4,7 @@
 // each device's plan in its own transaction (R16-R18).
 import type { PassConfig } from './config.js';
 import { analyzeDevice } from './core/index.js';
-import { claimSize, firstChunkSize, nextChunkSize, type ChunkBounds } from './core/chunks.js';
+import { firstChunkSize, nextChunkSize, type ChunkBounds } from './core/chunks.js';
 import { selectReady, type ReadyDevice } from './core/devices.js';
 import { countNewRows, longestTable, planRows, sliceRows } from './core/rows.js';
 import { formatMicros } from './core/time.js';
@@ -70,14 +70,13 @@ export async function runPass(ctx: PassContext): Promise<void> {
   let next = 0; // the first device not tried yet
   while (next < devices.length) {
     if (ctx.stop.requested) break;
-    const want = claimSize(bounds, size, devices.length - next);
     const mine: ReadyDevice[] = [];
     try {
-      // Claim `want` devices (R19): one owned by another pass is skipped and
+      // Claim `size` devices (R19): one owned by another pass is skipped and
       // the next one tried, so every chunk is full and passes running together
       // take whole chunks in turn rather than fragments of each other's.
-      while (mine.length < want && next < devices.length) {
-        const candidates = devices.slice(next, next + want - mine.length);
+      while (mine.length < size && next < devices.length) {
+        const candidates = devices.slice(next, next + size - mine.length);
         next += candidates.length;
         const owned = new Set(await tryLockDevices(sql, candidates.map((d) => d.id)));
         for (const d of candidates) {

@@ -12,18 +12,6 @@ export interface ChunkBounds {
   targetEvents: number;
 }
 
-/**
- * How many devices to claim for the next chunk when `remaining` devices are
- * left to try: near the end of the list chunks shrink to half of what is left,
- * so passes running together finish within a small chunk of each other
- * instead of one waiting on the other's last full chunk. Fixed chunks
- * (targetEvents 0) do not shrink.
- */
-export function claimSize(bounds: ChunkBounds, size: number, remaining: number): number {
-  if (bounds.targetEvents === 0) return size;
-  return Math.max(1, Math.min(size, Math.ceil(remaining / 2)));
-}
-
 export function firstChunkSize(bounds: ChunkBounds): number {
   return bounds.targetEvents > 0 ? 1 : bounds.maxDevices;
 }

@@ -2,7 +2,7 @@
 // pending rows; the row bound adapts to the density the last chunk showed.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { claimSize, firstChunkSize, nextChunkSize } from '../../src/core/chunks.js';
+import { firstChunkSize, nextChunkSize } from '../../src/core/chunks.js';
 
 describe('chunk sizing', () => {
   it('without a row bound every chunk holds --chunk-size devices', () => {
@@ -24,17 +24,6 @@ describe('chunk sizing', () => {
     const bounds = { maxDevices: 50, targetEvents: 20_000 };
     expect(nextChunkSize(bounds, 7, 7, 0)).toBe(50);
     expect(nextChunkSize(bounds, 7, 0, 0)).toBe(7);
-  });
-
-  it('near the end of the list a chunk claims half of what is left, so passes running together finish close together', () => {
-    const bounds = { maxDevices: 50, targetEvents: 20_000 };
-    expect(claimSize(bounds, 50, 500)).toBe(50);
-    expect(claimSize(bounds, 50, 100)).toBe(50);
-    expect(claimSize(bounds, 50, 60)).toBe(30);
-    expect(claimSize(bounds, 50, 3)).toBe(2);
-    expect(claimSize(bounds, 50, 1)).toBe(1);
-    // fixed chunks stay fixed
-    expect(claimSize({ maxDevices: 5, targetEvents: 0 }, 5, 3)).toBe(5);
   });
 
   it('property: the size stays within 1..--chunk-size, and a chunk of uniform devices stays within the row bound', () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, logLines } from '../harness/cli.js';
 import { alarm, createTestDatabase, device, dumpWritten, issue, readTasks, receipt, wrap, type TestDb } from '../harness/db.js';
 import type { PassReport } from '../../src/report.js';
+import { ANALYZER_LOCK } from '../../src/sql/device-locks.js';
 
 const D = '2026-01-01';
 const at = (t: string) => `${D} ${t.length === 5 ? t + ':00' : t}`;
@@ -200,6 +201,27 @@ describe('R19 one owner per device', () => {
       select count(*)::int as n from (select table_name, event_id from task_to_event where table_name <> 'polycommissue'
       group by 1, 2 having count(*) > 1) x`;
     expect(dupes!.n).toBe(0);
+  });
+
+  it('devices owned by another session are skipped and the next ones claimed: every chunk is full', async () => {
+    for (let id = 10; id < 30; id++) {
+      const d = await device(db.sql, { id });
+      await wrap(db.sql, { device: d.id, start: at('10:00'), finish: at('10:01'), type: 1 });
+    }
+    const held = [11, 12, 13, 14, 15, 17];
+    const other = await db.sql.reserve();
+    try {
+      await other`select pg_advisory_lock(${ANALYZER_LOCK}, id) from unnest(${held}::int[]) as d(id)`;
+      const { report } = await pass(['--mode', 'receipts', '--now', NOW, '--chunk-size', '5', '--chunk-events', '0']);
+      expect(report.skipped).toEqual(held);
+      expect(report.devices).toMatchObject({ ready: 20, processed: 14, skippedOwnedElsewhere: 6 });
+      // 14 owned devices in chunks of 5 (10, 16, 18-20 / 21-25 / 26-29), not 4 windows of 5 positions
+      expect(report.chunks).toBe(3);
+    } finally {
+      other.release();
+    }
+    const [left] = await db.sql<{ n: number }[]>`select count(*)::int as n from polycomm_suitcase where status = 0`;
+    expect(left!.n).toBe(held.length);
   });
 });
 
