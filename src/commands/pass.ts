@@ -5,7 +5,7 @@ import { formatMicros } from '../core/time.js';
 import { describeError, open, statementCounter, waitForDatabase } from '../db.js';
 import { EXIT } from '../exit-codes.js';
 import type { Logger } from '../log.js';
-import { runPass } from '../pass.js';
+import { isConnectionLost, PassAborted, runPass } from '../pass.js';
 import { peakRssKb } from '../peak-rss.js';
 import { newReport, summaryLine, ttySummary, writeReportFile, type PassReport } from '../report.js';
 import { VERSION } from '../version.js';
@@ -42,6 +42,13 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
   // forever unsent so the event loop empties: either way the pass has lost its
   // connection. End it as such: report, run record, exit 1. The data is safe
   // (R18): the server rolls the open transaction back.
+  // stderr gets one line per failed pass, however many paths report the failure
+  let fatalWritten = false;
+  const fatalLine = (message: string) => {
+    if (fatalWritten) return;
+    fatalWritten = true;
+    process.stderr.write(`analyzer: ${message}\n`);
+  };
   const connectionLost = (detail: string) => {
     process.exitCode = EXIT.FAILURE;
     if (finalized) return;
@@ -49,7 +56,7 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
     if (report.error === null) report.error = message;
     if (report.status !== 'interrupted') report.status = 'failed';
     logger.error(`pass failed: ${message}`);
-    process.stderr.write(`analyzer: ${message}\n`);
+    fatalLine(message);
     void finalize().finally(() => process.exit(EXIT.FAILURE));
   };
   process.on('uncaughtException', (error) => connectionLost(describeError(error)));
@@ -80,11 +87,13 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
     if (!config.dryRun) run = await startRun(sql, config, logger);
     await runPass({ sql, logger, config, now, report, stop });
   } catch (error) {
-    const message = describeError(error);
+    // a bare socket error ("read ECONNRESET") says what broke, not what it means
+    const lost = isConnectionLost(error) && !(error instanceof PassAborted);
+    const message = lost ? `connection lost: ${describeError(error)}` : describeError(error);
     report.error = message;
     if (report.status !== 'interrupted') report.status = 'failed';
     logger.error(`pass failed: ${message}`);
-    process.stderr.write(`analyzer: ${message}\n`);
+    fatalLine(message);
   }
   const code = await finalize();
   await sql.end({ timeout: 2 }).catch(() => undefined);
