@@ -12,6 +12,7 @@
 // Every statement is a postgres.js tagged template.
 import type postgres from 'postgres';
 import type { Mode } from '../src/core/types.js';
+import type { WriteCounts } from '../src/sql/write-plan.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any client's type parameter
 export type Sql = postgres.Sql<any>;
@@ -58,16 +59,8 @@ export async function pendingCounts(sql: Sql, mode: Mode, devices: ModeDevices):
   return { ...r, total: r.wraps + r.alarms + r.issues + r.receipts };
 }
 
-/** What the pass wrote (from its report): the floor writes as much. */
-export interface FloorTarget {
-  tasks: number;
-  links: number;
-  analyzerIssues: number;
-  wraps: number;
-  alarms: number;
-  issues: number;
-  receipts: number;
-}
+/** What the pass wrote (from its report): the floor writes as much (the counts the pass's write statement returns). */
+export type FloorTarget = WriteCounts;
 
 export interface FloorResult {
   wallMs: number;

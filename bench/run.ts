@@ -397,15 +397,12 @@ function cliEnv(url: string): NodeJS.ProcessEnv {
 }
 
 /**
- * Starts `node ARGS` as a grandchild, through a shell that forks it (no exec):
- * on Linux a process's peak RSS (getrusage, the pass report's maxRssKb)
- * includes the RSS of the image it was exec'd from, and a child forked
- * straight from this process would report this process's memory (the
- * generated backlog: 400+ MB for 5M events) as its own. Its own process group,
- * so killChild() stops the shell and the CLI together.
+ * Starts `node ARGS` in a process group of its own, so killChild() stops it
+ * whatever it started. (Its peak RSS is its own: the pass report reads VmHWM,
+ * not getrusage, which would also count the image of this 400 MB process.)
  */
 function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn('/bin/sh', ['-c', '"$@"; exit $?', 'sh', process.execPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  return spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 }
 
 /** Kills a child started by spawnCli (its whole process group). */
@@ -417,11 +414,13 @@ function killChild(child: ChildProcess): void {
   }
 }
 
-/** Runs a CLI command to completion (e.g. migrate); throws with its output on failure. */
-function runCliCommand(cli: string, args: string[], url: string, children: Set<ChildProcess>): Promise<void> {
+/**
+ * Resolves when a child started by spawnCli exits 0 (with performance.now() at
+ * that moment); rejects with the tail of its output otherwise.
+ */
+function completion(child: ChildProcess, children: Set<ChildProcess>, what: string): Promise<number> {
+  children.add(child);
   return new Promise((resolvePromise, reject) => {
-    const child = spawnCli([cli, ...args], cliEnv(url));
-    children.add(child);
     let tail = '';
     const keep = (d: Buffer) => { tail = (tail + d.toString()).slice(-8192); };
     child.stdout!.on('data', keep);
@@ -429,10 +428,15 @@ function runCliCommand(cli: string, args: string[], url: string, children: Set<C
     child.on('error', reject);
     child.on('close', (code, signal) => {
       children.delete(child);
-      if (code === 0) resolvePromise();
-      else reject(new Error(`${args.join(' ')} exited with ${code ?? signal}:\n${tail}`));
+      if (code === 0) resolvePromise(performance.now());
+      else reject(new Error(`${what} exited with ${code ?? signal}:\n${tail}`));
     });
   });
+}
+
+/** Runs a CLI command to completion (e.g. migrate); throws with its output on failure. */
+async function runCliCommand(cli: string, args: string[], url: string, children: Set<ChildProcess>): Promise<void> {
+  await completion(spawnCli([cli, ...args], cliEnv(url)), children, args.join(' '));
 }
 
 interface CliRunOptions {
@@ -452,24 +456,13 @@ async function runClis(n: number, o: CliRunOptions): Promise<{ wallMs: number; p
   const dirs = Array.from({ length: n }, () => mkdtempSync(join(o.reportRoot, `${o.mode}-`)));
   const env = cliEnv(o.url);
   const started = performance.now();
-  const ends = await Promise.all(dirs.map((dir) => new Promise<{ wallMs: number; dir: string }>((resolvePromise, reject) => {
-    const nodeFlags = [...(o.nodeFlags ?? []), ...(o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [])];
+  const nodeFlags = [...(o.nodeFlags ?? []), ...(o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [])];
+  const ends = await Promise.all(dirs.map(async (dir) => {
     const child = spawnCli([
       ...nodeFlags, o.cli, '--mode', o.mode, '--now', o.nowIso, '--report-dir', dir, '--chunk-size', String(o.chunkSize),
     ], env);
-    o.children.add(child);
-    let tail = '';
-    const keep = (d: Buffer) => { tail = (tail + d.toString()).slice(-8192); };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      o.children.delete(child);
-      const wallMs = performance.now() - started;
-      if (code === 0) resolvePromise({ wallMs, dir });
-      else reject(new Error(`the pass exited with ${code ?? signal}:\n${tail}`));
-    });
-  })));
+    return { wallMs: (await completion(child, o.children, 'the pass')) - started, dir };
+  }));
   const passes = ends.map(({ wallMs, dir }) => {
     const [file] = readdirSync(dir).filter((f) => f.endsWith('.json'));
     if (!file) throw new Error(`the pass wrote no report in ${dir}`);

@@ -37,26 +37,26 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
   process.on('SIGINT', onSignal);
 
   let finalized: Promise<number> | undefined;
+  // One failure, however many paths see it: the first message becomes the
+  // report's error, one log line and one stderr line.
+  let failed = false;
+  const fail = (message: string) => {
+    if (report.status !== 'interrupted') report.status = 'failed';
+    if (failed) return;
+    failed = true;
+    report.error = message;
+    logger.error(`pass failed: ${message}`);
+    process.stderr.write(`analyzer: ${message}\n`);
+  };
   // postgres.js 3.4.9 can throw an uncaught TypeError when the backend of an
   // open transaction dies (porsager/postgres#1208), or leave a statement
   // forever unsent so the event loop empties: either way the pass has lost its
   // connection. End it as such: report, run record, exit 1. The data is safe
   // (R18): the server rolls the open transaction back.
-  // stderr gets one line per failed pass, however many paths report the failure
-  let fatalWritten = false;
-  const fatalLine = (message: string) => {
-    if (fatalWritten) return;
-    fatalWritten = true;
-    process.stderr.write(`analyzer: ${message}\n`);
-  };
   const connectionLost = (detail: string) => {
     process.exitCode = EXIT.FAILURE;
     if (finalized) return;
-    const message = `connection lost: ${detail}`;
-    if (report.error === null) report.error = message;
-    if (report.status !== 'interrupted') report.status = 'failed';
-    logger.error(`pass failed: ${message}`);
-    fatalLine(message);
+    fail(`connection lost: ${detail}`);
     void finalize().finally(() => process.exit(EXIT.FAILURE));
   };
   process.on('uncaughtException', (error) => connectionLost(describeError(error)));
@@ -89,11 +89,7 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
   } catch (error) {
     // a bare socket error ("read ECONNRESET") says what broke, not what it means
     const lost = isConnectionLost(error) && !(error instanceof PassAborted);
-    const message = lost ? `connection lost: ${describeError(error)}` : describeError(error);
-    report.error = message;
-    if (report.status !== 'interrupted') report.status = 'failed';
-    logger.error(`pass failed: ${message}`);
-    fatalLine(message);
+    fail(lost ? `connection lost: ${describeError(error)}` : describeError(error));
   }
   const code = await finalize();
   await sql.end({ timeout: 2 }).catch(() => undefined);

@@ -1,42 +1,16 @@
 // Helpers of the operations tests: wait for a condition, hold a table lock to
 // keep a pass busy for as long as a test needs.
 import type { Sql } from '../harness/db.js';
+import { holdInTransaction, sleep, waitFor as pollFor, type HeldLock } from '../harness/wait.js';
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep, type HeldLock };
 
 /** Polls `check` until it returns a value other than undefined (or throws after `ms`). */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-export interface HeldLock {
-  release(): Promise<void>;
-}
+export const waitFor = <T>(what: string, check: () => Promise<T | undefined>, ms = 20_000): Promise<T> => pollFor(what, check, ms, 50);
 
 /** ACCESS EXCLUSIVE on a table in an open transaction: a pass reading it waits until release(). */
-export async function lockTable(sql: Sql, table: string): Promise<HeldLock> {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let locked!: () => void;
-  const isLocked = new Promise<void>((resolve) => (locked = resolve));
-  const done = sql.begin(async (tx) => {
-    await tx`lock table ${tx(table)} in access exclusive mode`;
-    locked();
-    await released;
-  });
-  await Promise.race([isLocked, done]);
-  return {
-    async release() {
-      release();
-      await done;
-    },
-  };
+export function lockTable(sql: Sql, table: string): Promise<HeldLock> {
+  return holdInTransaction(sql, (tx) => tx`lock table ${tx(table)} in access exclusive mode`);
 }
 
 /** The analyzer's backend waits for a lock (the pass is blocked where the test wants it). */

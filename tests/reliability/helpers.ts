@@ -7,20 +7,13 @@ import postgres from 'postgres';
 import { expect } from 'vitest';
 import { runCli, startCli, type CliResult, type CliRun } from '../harness/cli.js';
 import { dumpWritten, type Sql } from '../harness/db.js';
+import { holdInTransaction, sleep, waitFor as pollFor, type HeldLock } from '../harness/wait.js';
 import type { PassReport } from '../../src/report.js';
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { holdInTransaction, sleep, type HeldLock };
 
 /** Polls `check` until it returns a value other than undefined; throws after `ms`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 30_000, everyMs = 25): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+export const waitFor = <T>(what: string, check: () => Promise<T | undefined>, ms = 30_000, everyMs = 25): Promise<T> => pollFor(what, check, ms, everyMs);
 
 export interface PassRun extends CliResult {
   report: PassReport;
@@ -92,33 +85,6 @@ export async function analyzerBackends(sql: Sql, database: string): Promise<numb
 /** Waits until PostgreSQL has ended every analyzer session on the database (rolled back, locks released). */
 export async function waitNoAnalyzerBackends(sql: Sql, database: string, ms = 60_000): Promise<void> {
   await waitFor(`the analyzer's sessions on ${database} to end`, async () => ((await analyzerBackends(sql, database)).length === 0 ? true : undefined), ms);
-}
-
-export interface HeldLock {
-  release(): Promise<void>;
-}
-
-/**
- * Runs `statement` in a transaction on a connection of its own and keeps the
- * transaction open (its row locks held) until release().
- */
-export async function holdInTransaction(sql: Sql, statement: (tx: Sql) => PromiseLike<unknown>): Promise<HeldLock> {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let locked!: () => void;
-  const isLocked = new Promise<void>((resolve) => (locked = resolve));
-  const done = sql.begin(async (tx) => {
-    await statement(tx as unknown as Sql);
-    locked();
-    await released;
-  });
-  await Promise.race([isLocked, done]);
-  return {
-    async release() {
-      release();
-      await done;
-    },
-  };
 }
 
 /**
