@@ -1,16 +1,20 @@
-// R2, R3: pending device issues of a chunk of devices. Rows with id 22222222
-// are the analyzer's own (R14) and never read, whatever their status.
+// R2, R3: pending device issues of a chunk of devices (packed: see
+// packed-rows.ts). Rows with id 22222222 are the analyzer's own (R14) and
+// never read, whatever their status.
 import type { Sql } from '../db.js';
-import type { LoadedPoint } from './load-alarms.js';
+import { readPoint, type LoadedPoint } from './load-alarms.js';
+import { unpack } from './packed-rows.js';
 
 export const ANALYZER_ISSUE_MARKER = 22222222;
 
 export async function loadPendingIssues(sql: Sql, deviceIds: number[]): Promise<LoadedPoint[]> {
-  return sql<LoadedPoint[]>`
-    select polycommissue_id as id, device as "deviceId",
-           (extract(epoch from localdate) * 1000000)::float8 as local,
-           (extract(epoch from date) * 1000000)::float8 as moscow
+  const parts = await sql<{ packed: string }[]>`
+    select string_agg(concat(polycommissue_id, ',', device, ',',
+                             trunc(extract(epoch from localdate) * 1000000), ',',
+                             trunc(extract(epoch from date) * 1000000)), ';') as packed
     from polycommissue
     where status = 0 and device = any(${deviceIds}::int[])
-      and id is distinct from ${ANALYZER_ISSUE_MARKER}`;
+      and id is distinct from ${ANALYZER_ISSUE_MARKER}
+    group by polycommissue_id / 65536`;
+  return unpack(parts, 'polycommissue', readPoint);
 }

@@ -1,15 +1,29 @@
-// R2, R3: pending wraps of a chunk of devices; times as zone-free micros.
+// R2, R3: pending wraps of a chunk of devices; times as zone-free micros
+// (`trunc` keeps them exact, and ±infinity reads as ±Infinity).
 import type { Sql } from '../db.js';
 import type { WrapRow } from '../core/types.js';
+import { unpack } from './packed-rows.js';
 
 export type LoadedWrap = WrapRow & { deviceId: number };
 
 export async function loadPendingWraps(sql: Sql, deviceIds: number[]): Promise<LoadedWrap[]> {
-  return sql<LoadedWrap[]>`
-    select id, device_id as "deviceId", polycom_id as "polycomId", totalid, duration, package_type as "packageType",
-           (extract(epoch from dateini_local) * 1000000)::float8 as start,
-           (extract(epoch from local_date) * 1000000)::float8 as finish,
-           (extract(epoch from date) * 1000000)::float8 as "finishMoscow"
+  const parts = await sql<{ packed: string }[]>`
+    select string_agg(concat(id, ',', device_id, ',', polycom_id, ',', totalid, ',', duration, ',', package_type, ',',
+                             trunc(extract(epoch from dateini_local) * 1000000), ',',
+                             trunc(extract(epoch from local_date) * 1000000), ',',
+                             trunc(extract(epoch from date) * 1000000)), ';') as packed
     from polycomm_suitcase
-    where status = 0 and device_id = any(${deviceIds}::int[])`;
+    where status = 0 and device_id = any(${deviceIds}::int[])
+    group by id / 65536`;
+  return unpack(parts, 'polycomm_suitcase', (row) => ({
+    id: row.id(),
+    deviceId: row.id(),
+    polycomId: row.number(),
+    totalid: row.number(),
+    duration: row.number(),
+    packageType: row.number(),
+    start: row.number(),
+    finish: row.number(),
+    finishMoscow: row.number(),
+  }));
 }
