@@ -22,17 +22,18 @@ export class PackedReader {
   /** The next field: NULL, an integer, or a value PostgreSQL printed otherwise (`Infinity`, `1.7e+15`). */
   number(): number | null {
     const text = this.text;
+    const length = text.length; // never read past it: optimised code would be thrown away
     const start = this.at;
     let i = start;
     let value = 0;
-    const negative = text.charCodeAt(i) === 45; // '-'
+    const negative = i < length && text.charCodeAt(i) === 45; // '-'
     if (negative) i++;
-    for (;; i++) {
+    for (; i < length; i++) {
       const c = text.charCodeAt(i);
-      if (!(c >= 48 && c <= 57)) break; // not a digit, or past the end (NaN)
+      if (c < 48 || c > 57) break;
       value = value * 10 + (c - 48);
     }
-    if (isSeparator(text.charCodeAt(i)) && value <= Number.MAX_SAFE_INTEGER) {
+    if ((i === length || isSeparator(text.charCodeAt(i))) && value <= Number.MAX_SAFE_INTEGER) {
       this.at = i + 1;
       if (i === start) return null;
       if (negative && i === start + 1) throw this.malformed(start, i);
@@ -40,7 +41,7 @@ export class PackedReader {
     }
     // anything unusual goes through Number(): exactly what the row-by-row load did
     let end = i;
-    while (!isSeparator(text.charCodeAt(end))) end++;
+    while (end < length && !isSeparator(text.charCodeAt(end))) end++;
     const field = text.slice(start, end);
     const parsed = Number(field);
     if (Number.isNaN(parsed) && field !== 'NaN') throw this.malformed(start, end);
@@ -62,8 +63,7 @@ export class PackedReader {
   }
 }
 
-// ',' ';' or past the end
-const isSeparator = (c: number) => c === 44 || c === 59 || Number.isNaN(c);
+const isSeparator = (c: number) => c === 44 || c === 59; // ',' ';'
 
 /** Reads every part a packed query returned, `read` taking one row's fields at a time. */
 export function unpack<T>(parts: readonly { packed: string }[], what: string, read: (row: PackedReader) => T): T[] {
