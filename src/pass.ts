@@ -16,6 +16,7 @@ import { countPlan, type PassReport } from './report.js';
 import { allocateIds } from './sql/allocate-ids.js';
 import { tryLockDevices, unlockDevices } from './sql/device-locks.js';
 import { presentIssueTypes } from './sql/issue-types.js';
+import { RowError } from './sql/packed-rows.js';
 import { selectReadyCodes } from './sql/ready-devices.js';
 import { writePlan, type WriteCounts } from './sql/write-plan.js';
 
@@ -109,11 +110,30 @@ function countEvents(inputs: Map<number, DeviceInput>): number {
   return events;
 }
 
+/**
+ * The pending rows of the chunk's devices. A row the process cannot read
+ * exactly (an id beyond 2^53) fails its device alone: the chunk is loaded
+ * again device by device and the others go on (as R18 does for writes).
+ */
 async function loadChunk(ctx: PassContext, devices: ReadyDevice[]): Promise<Map<number, DeviceInput>> {
   const started = performance.now();
-  const inputs = await loadDevices(ctx.sql, ctx.config.mode, devices);
-  ctx.report.durationsMs.load += elapsed(started);
-  return inputs;
+  try {
+    return await loadDevices(ctx.sql, ctx.config.mode, devices);
+  } catch (error) {
+    if (!(error instanceof RowError)) throw error;
+    const inputs = new Map<number, DeviceInput>();
+    for (const device of devices) {
+      try {
+        inputs.set(device.id, (await loadDevices(ctx.sql, ctx.config.mode, [device])).get(device.id)!);
+      } catch (deviceError) {
+        if (!(deviceError instanceof RowError)) throw deviceError;
+        fail(ctx, device.id, `loading failed, nothing written for this device: ${deviceError.message}`);
+      }
+    }
+    return inputs;
+  } finally {
+    ctx.report.durationsMs.load += elapsed(started);
+  }
 }
 
 /** The core's plan for every owned device of the chunk; a device the core cannot plan fails alone. */
@@ -121,9 +141,11 @@ function analyzeChunk(ctx: PassContext, settings: Settings, devices: ReadyDevice
   const started = performance.now();
   const plans: DevicePlan[] = [];
   for (const device of devices) {
+    const input = inputs.get(device.id);
+    if (!input) continue; // its load failed, and was reported
     let plan: DevicePlan;
     try {
-      plan = analyzeDevice(inputs.get(device.id)!, settings, ctx.now);
+      plan = analyzeDevice(input, settings, ctx.now);
     } catch (error) {
       fail(ctx, device.id, `analysis failed: ${describeError(error)}`);
       continue;

@@ -18,7 +18,7 @@ export async function loadPendingWraps(sql: Sql, deviceIds: number[]): Promise<L
   return unpack(parts, 'polycomm_suitcase', (row) => ({
     id: row.id(),
     deviceId: row.id(),
-    polycomId: row.number(),
+    polycomId: row.bigint(),
     totalid: row.number(),
     duration: row.number(),
     packageType: row.number(),

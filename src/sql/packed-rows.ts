@@ -49,13 +49,34 @@ export class PackedReader {
     return parsed;
   }
 
-  /** The next field as an id (`bigint`): never NULL, and exact. */
-  id(): number {
+  /** The next field of a `bigint` column: NULL or exact (a value beyond 2^53 would be silently rounded). */
+  bigint(): number | null {
     const start = this.at;
     const value = this.number();
-    if (value === null) throw this.malformed(start, start);
-    if (!Number.isSafeInteger(value)) throw new Error(`bigint ${this.text.slice(start, this.at - 1)} in ${this.what} is beyond 2^53 and cannot be handled exactly`);
+    if (value !== null && !Number.isSafeInteger(value)) {
+      throw new Error(`bigint ${this.text.slice(start, this.at - 1)} in ${this.what} is beyond 2^53 and cannot be handled exactly`);
+    }
     return value;
+  }
+
+  /** The next field as an id: a `bigint` that is never NULL. */
+  id(): number {
+    const start = this.at;
+    const value = this.bigint();
+    if (value === null) throw this.malformed(start, start);
+    return value;
+  }
+
+  /** Where the current row starts: its first field (the row's id) names it in errors. */
+  get position(): number {
+    return this.at;
+  }
+
+  /** The first field of the row starting at `start`. */
+  firstField(start: number): string {
+    let end = start;
+    while (end < this.text.length && !isSeparator(this.text.charCodeAt(end))) end++;
+    return this.text.slice(start, end);
   }
 
   private malformed(start: number, end: number): Error {
@@ -65,14 +86,22 @@ export class PackedReader {
 
 const isSeparator = (c: number) => c === 44 || c === 59; // ',' ';'
 
+/** A loaded row the process cannot represent exactly (or a malformed result): names the table and the row. */
+export class RowError extends Error {}
+
 /** Reads every part a packed query returned, `read` taking one row's fields at a time. */
 export function unpack<T>(parts: readonly { packed: string }[], what: string, read: (row: PackedReader) => T): T[] {
   const rows: T[] = [];
   for (const part of parts) {
     const reader = new PackedReader(part.packed, what);
     while (!reader.done) {
-      rows.push(read(reader));
-      if (!reader.atRowEnd) throw new Error(`the packed rows of ${what} have more fields than read`);
+      const start = reader.position;
+      try {
+        rows.push(read(reader));
+        if (!reader.atRowEnd) throw new Error(`the packed rows of ${what} have more fields than read`);
+      } catch (error) {
+        throw new RowError(`${what} row ${reader.firstField(start)}: ${(error as Error).message}`);
+      }
     }
   }
   return rows;

@@ -35,6 +35,13 @@ describe('the packed-row reader', () => {
     expect(() => fields('-,1', 2)).toThrow(/unexpected field/);
     expect(() => fields('1,2,3;4,5,6', 2)).toThrow(/more fields than read/);
   });
+
+  it('a nullable bigint column is exact too, and the error names the row by its id', () => {
+    const read = (row: PackedReader) => [row.id(), row.bigint()];
+    expect(unpack([{ packed: '5,;6,9007199254740991' }], 'polycomm_suitcase', read)).toEqual([[5, null], [6, 9007199254740991]]);
+    expect(() => unpack([{ packed: '5,1;7,9007199254740993' }], 'polycomm_suitcase', read))
+      .toThrow('polycomm_suitcase row 7: bigint 9007199254740993 in polycomm_suitcase is beyond 2^53 and cannot be handled exactly');
+  });
 });
 
 let db: TestDb;

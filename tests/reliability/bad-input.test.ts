@@ -408,6 +408,25 @@ describe('odd but valid input', () => {
   });
 });
 
+describe('values the process cannot hold exactly', () => {
+  it('a wrap whose polycom_id is beyond 2^53: its device fails alone, naming the row, nothing written for it; the neighbour in the same chunk is processed; exit 1', async () => {
+    const ok = await neighbour('dwr');
+    const d = await device(db.sql, { id: 15, mode: 'dwr' });
+    const w = await wrap(db.sql, { id: 1501, device: d.id, start: at('10:00'), finish: at('10:01'), type: 1 });
+    await alarm(db.sql, { id: 1502, device: d.id, at: at('11:00') });
+    await db.sql`update polycomm_suitcase set polycom_id = ${'9007199254740993'}::int8 where id = ${w}`;
+    const before = await deviceDump(db.sql, d.id);
+    // fixed chunks of 50: both devices are loaded by one statement per table
+    const { report, stderr } = await pass('dwr', 1, ['--chunk-events', '0']);
+    expect(report.devices).toMatchObject({ ready: 2, processed: 1, failed: 1 });
+    expect(report.failures).toEqual([{ deviceId: d.id, error: expect.stringContaining(`polycomm_suitcase row ${w}: bigint 9007199254740993 in polycomm_suitcase is beyond 2^53`) }]);
+    expect(report.chunks).toBe(1);
+    expect(await deviceDump(db.sql, d.id)).toBe(before);
+    expect(stderr).toBe('');
+    await ok();
+  });
+});
+
 describe('R1 device codes and configuration', () => {
   it('junk devicecode values in receipts and timestamps (spaces, letters, empty, NULL, beyond int4) never fail the pass; only the code with spaces matches', async () => {
     const ok = await neighbour('receipts');
