@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The command line: parse and validate settings, set up logging, run one
 // command, flush, exit with a documented code (0 done, 1 failure, 2 usage).
+import './runtime-flags.js'; // first: V8 settings for a one-pass process
 import { Command, CommanderError, Option } from 'commander';
 import {
   CONNECTION_SETTINGS, ConfigError, LOG_SETTINGS, PASS_SETTINGS,
