@@ -40,8 +40,7 @@ export class PackedReader {
       return negative ? -value : value;
     }
     // anything unusual goes through Number(): exactly what the row-by-row load did
-    let end = i;
-    while (end < length && !isSeparator(text.charCodeAt(end))) end++;
+    const end = this.fieldEnd(i);
     const field = text.slice(start, end);
     const parsed = Number(field);
     if (Number.isNaN(parsed) && field !== 'NaN') throw this.malformed(start, end);
@@ -74,9 +73,14 @@ export class PackedReader {
 
   /** The first field of the row starting at `start`. */
   firstField(start: number): string {
-    let end = start;
+    return this.text.slice(start, this.fieldEnd(start));
+  }
+
+  /** Where the field around `from` ends: its separator, or the end of the text. */
+  private fieldEnd(from: number): number {
+    let end = from;
     while (end < this.text.length && !isSeparator(this.text.charCodeAt(end))) end++;
-    return this.text.slice(start, end);
+    return end;
   }
 
   private malformed(start: number, end: number): Error {

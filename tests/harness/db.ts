@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
+import { open, type Sql as ProductSql } from '../../src/db.js';
 import { withDatabase } from './schema.js';
 
 export type Sql = postgres.Sql<Record<string, never>>;
@@ -59,6 +60,26 @@ export async function createTestDatabase(options: { template?: TestDb } = {}): P
       } finally {
         await a.end();
       }
+    },
+  };
+}
+
+/** A fresh test database with a connection opened as the product opens its own (src/db.ts settings). */
+export interface ProductDb {
+  db: TestDb;
+  sql: ProductSql;
+  drop(): Promise<void>;
+}
+
+export async function createProductDatabase(): Promise<ProductDb> {
+  const db = await createTestDatabase();
+  const sql = open({ databaseUrl: db.url, connectTimeout: 5, statementTimeout: 0, lockTimeout: 0 });
+  return {
+    db,
+    sql,
+    async drop() {
+      await sql.end();
+      await db.drop();
     },
   };
 }

@@ -3,11 +3,10 @@
 // it was built from, through the product's own connection settings.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { open, type Sql } from '../../src/db.js';
+import type { Sql } from '../../src/db.js';
 import { booleanArray, numberArray, textArray } from '../../src/sql/array-literal.js';
-import { createTestDatabase, type TestDb } from '../harness/db.js';
+import { createProductDatabase, type ProductDb } from '../harness/db.js';
 
-let db: TestDb;
 let sql: Sql;
 
 /** The elements PostgreSQL parsed from a literal, one row each (a row's NULL reads as null). */
@@ -17,14 +16,15 @@ async function elements<T>(literal: string, type: 'int8' | 'bool' | 'text'): Pro
   return rows.map((r) => r.v);
 }
 
+let product: ProductDb;
+
 beforeAll(async () => {
-  db = await createTestDatabase();
-  sql = open({ databaseUrl: db.url, connectTimeout: 5, statementTimeout: 0, lockTimeout: 0 });
+  product = await createProductDatabase();
+  ({ sql } = product);
 });
 
 afterAll(async () => {
-  await sql?.end();
-  await db?.drop();
+  await product?.drop();
 });
 
 describe('array literals', () => {

@@ -3,12 +3,12 @@
 // and ±infinity included, and fail loudly on anything it cannot read.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { open, type Sql } from '../../src/db.js';
+import type { Sql } from '../../src/db.js';
 import { loadPendingAlarms } from '../../src/sql/load-alarms.js';
 import { loadPendingReceipts } from '../../src/sql/load-receipts.js';
 import { loadPendingWraps } from '../../src/sql/load-wraps.js';
 import { unpack, type PackedReader } from '../../src/sql/packed-rows.js';
-import { createTestDatabase, device, type TestDb } from '../harness/db.js';
+import { createProductDatabase, device, type ProductDb, type TestDb } from '../harness/db.js';
 
 const fields = (text: string, count: number) => unpack([{ packed: text }], 'test', (row: PackedReader) => Array.from({ length: count }, () => row.number()));
 
@@ -47,14 +47,15 @@ describe('the packed-row reader', () => {
 let db: TestDb;
 let sql: Sql;
 
+let product: ProductDb;
+
 beforeAll(async () => {
-  db = await createTestDatabase();
-  sql = open({ databaseUrl: db.url, connectTimeout: 5, statementTimeout: 0, lockTimeout: 0 });
+  product = await createProductDatabase();
+  ({ db, sql } = product);
 });
 
 afterAll(async () => {
-  await sql?.end();
-  await db?.drop();
+  await product?.drop();
 });
 
 // the row-by-row form the loads used before they were packed: the reference
