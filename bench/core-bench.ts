@@ -8,7 +8,7 @@
 
 import { analyzeDevice } from '../src/core/index.js';
 import type { DeviceInput, Micros, Mode, Settings } from '../src/core/index.js';
-import { mulberry32 } from './generate.js';
+import { mulberry32 } from '../generator/generate.js';
 
 const S = 1_000_000;
 const DAY: Micros = Date.UTC(2024, 2, 15) * 1000;

@@ -5,7 +5,7 @@
 // when the file is rendered again.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Mode } from '../src/core/types.js';
-import type { PassReport } from '../src/report.js';
+import type { PassReport } from '../src/shell/report.js';
 import type { FloorResult, PendingCounts } from './floor.js';
 
 export interface Machine {

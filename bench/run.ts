@@ -32,12 +32,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import type { Mode } from '../src/core/types.js';
-import type { PassReport } from '../src/report.js';
+import type { PassReport } from '../src/shell/report.js';
 import { startEmbedded, type EmbeddedServer } from '../tests/harness/embedded.js';
 import { loadSchema, withDatabase } from '../tests/harness/schema.js';
 import { runFloor, modeDevices, pendingCounts, writtenDigest, type FloorResult, type PendingCounts } from './floor.js';
-import { generate, MICROS, rowCount } from './generate.js';
-import { loadDataset, vacuumAnalyze } from './load.js';
+import { generate, MICROS, rowCount } from '../generator/generate.js';
+import { loadDataset, vacuumAnalyze } from '../generator/load.js';
 import {
   entryKey, median, pairedRatio, readResults, renderFile, tableRow, TABLE_HEADER, textTable, writeResults,
   type ConcurrentRun, type CoreFigure, type Entry, type Machine, type PassRun,
@@ -91,7 +91,7 @@ export interface BenchOutcome {
 type Sql = postgres.Sql<any>;
 
 const quiet = { onnotice: () => undefined };
-/** The CLI's own type parsers (src/db.ts): bigint as number, timestamp as zone-free text. */
+/** The CLI's own type parsers (src/infra/db.ts): bigint as number, timestamp as zone-free text. */
 const TYPES = {
   bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) },
   timestamp: { to: 1114, from: [1114], serialize: (v: unknown) => String(v), parse: (v: string) => v },

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DateTime } from 'luxon';
 import postgres from 'postgres';
-import { demoDataset } from '../bench/generate.js';
-import { loadDataset } from '../bench/load.js';
-import { wallMicros } from '../src/clock.js';
-import type { PassReport } from '../src/report.js';
+import { demoDataset } from '../generator/generate.js';
+import { loadDataset } from '../generator/load.js';
+import { wallMicros } from '../src/infra/clock.js';
+import type { PassReport } from '../src/shell/report.js';
 import { startEmbedded, type EmbeddedServer } from '../tests/harness/embedded.js';
 import { loadSchema, withDatabase } from '../tests/harness/schema.js';
 

@@ -1,21 +1,21 @@
 #!/usr/bin/env node
 // The command line: parse and validate settings, set up logging, run one
 // command, flush, exit with a documented code (0 done, 1 failure, 2 usage).
-import './runtime-flags.js'; // first: V8 settings for a one-pass process
+import './infra/runtime-flags.js'; // first: V8 settings for a one-pass process
 import { Command, CommanderError, Option } from 'commander';
 import {
   CONNECTION_SETTINGS, ConfigError, LOG_SETTINGS, PASS_SETTINGS,
   parseConnection, parseLog, parsePass, type SettingSpec,
-} from './config.js';
-import { createLogger, type LogHandle } from './log.js';
-import { redact } from './redact.js';
-import { EXIT } from './exit-codes.js';
-import { runMigrate } from './commands/migrate.js';
-import { runPassCommand } from './commands/pass.js';
-import { runExplain } from './commands/explain.js';
-import { parseStatusOptions, runStatus } from './commands/status.js';
-import { parseOpenTasksOptions, runOpenTasks } from './commands/open-tasks.js';
-import { VERSION } from './version.js';
+} from './infra/config.js';
+import { createLogger, type LogHandle } from './infra/log.js';
+import { redact } from './infra/redact.js';
+import { EXIT } from './infra/exit-codes.js';
+import { runMigrate } from './shell/commands/migrate.js';
+import { runPassCommand } from './shell/commands/pass.js';
+import { runExplain } from './shell/commands/explain.js';
+import { parseStatusOptions, runStatus } from './shell/commands/status.js';
+import { parseOpenTasksOptions, runOpenTasks } from './shell/commands/open-tasks.js';
+import { VERSION } from './infra/version.js';
 
 const env = process.env;
 

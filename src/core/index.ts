@@ -3,7 +3,7 @@
 
 export * from './types.js';
 export { analyzeDevice } from './plan.js';
-export { explainDevice, renderExplanation } from './explain.js';
+export { explainDevice } from './explain.js';
 export type {
   EntryKindName,
   ExplainedCut,

@@ -3,7 +3,7 @@
 // rows are written and all inserts can go in one statement. The sequence is
 // looked up once per statement (an initplan), not once per id: nextval(text)
 // resolves the name through the catalog on every call (7x slower).
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 
 export interface AllocatedIds {
   task: number[];

@@ -2,7 +2,7 @@
 // table, and the oldest pending Moscow time. Served by the partial
 // "pending" indexes of 03-analyzer.sql. Receipts count only in receipts mode
 // (R2): pass no codes for dwr.
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 
 export interface BacklogRow {
   wraps: number;

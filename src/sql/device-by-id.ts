@@ -1,5 +1,5 @@
 // One device by id (for explain).
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 import type { ReadyDevice } from '../core/devices.js';
 
 export async function deviceById(sql: Sql, id: number): Promise<ReadyDevice | undefined> {

@@ -2,7 +2,7 @@
 // (ANALYZER_LOCK, device id). Taken without waiting: a device owned elsewhere
 // is skipped. Session locks vanish with the connection, so a killed pass
 // leaves no owner behind.
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 
 /** First key of the two-key advisory lock: 'PCMA'. The second is the device id. */
 export const ANALYZER_LOCK = 0x50434d41;

@@ -1,5 +1,5 @@
 // R2, R3: pending alarms of a chunk of devices (packed: see packed-rows.ts).
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 import type { PointRow } from '../core/types.js';
 import { unpack, type PackedReader } from './packed-rows.js';
 

@@ -1,7 +1,7 @@
 // R2, R3: pending device issues of a chunk of devices (packed: see
 // packed-rows.ts). Rows with id 22222222 are the analyzer's own (R14) and
 // never read, whatever their status.
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 import { readPoint, type LoadedPoint } from './load-alarms.js';
 import { unpack } from './packed-rows.js';
 

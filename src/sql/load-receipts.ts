@@ -1,7 +1,7 @@
 // R2: pending receipts whose devicecode (text) casts to one of the chunk's
 // device codes; junk codes match nothing and never fail the query. Packed:
 // see packed-rows.ts.
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 import type { ReceiptRow } from '../core/types.js';
 import { unpack } from './packed-rows.js';
 

@@ -3,7 +3,7 @@
 // an advisory lock so two migrations never interleave. Idempotent.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 
 const MIGRATION_LOCK = 0x5043_4d31; // 'PCM1'
 

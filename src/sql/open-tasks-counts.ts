@@ -1,6 +1,6 @@
 // `analyzer open-tasks`: complete counts of the unresolved tasks by type and by
 // device (one statement, grouping sets), whatever the list's limit.
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 import { openTaskWhere, type OpenTaskFilter } from './open-tasks.js';
 
 export interface OpenTaskCountRow {

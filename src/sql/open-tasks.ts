@@ -1,7 +1,7 @@
 // `analyzer open-tasks`: the unresolved tasks (resolved = false), newest first,
 // with their device, number of linked events and the analyzer issue types
 // (polycommissue rows with id 22222222) linked to them. Bounded by `limit`.
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 
 export interface OpenTaskFilter {
   devices: number[] | undefined;

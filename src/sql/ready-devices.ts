@@ -1,6 +1,6 @@
 // R1: every distinct ready (devicecode, kind) with the device it matches, if any.
 // analyzer_code_to_int never fails on junk, so junk can never fail the pass.
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 import type { ReadyCodeRow } from '../core/devices.js';
 
 export async function selectReadyCodes(sql: Sql): Promise<ReadyCodeRow[]> {

@@ -1,7 +1,7 @@
 // Run history: a pass's row, completed at its end with the outcome and the
 // full report (autocommit).
 import type postgres from 'postgres';
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 
 export interface RunFinish {
   id: number;

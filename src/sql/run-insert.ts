@@ -1,6 +1,6 @@
 // Run history: a pass's row, inserted at its start (autocommit, so it survives
 // whatever the pass's own transactions do).
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 
 export interface RunInsert {
   mode: string;

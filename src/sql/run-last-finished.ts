@@ -1,5 +1,5 @@
 // `analyzer status`: the latest finished (not running) run of each mode.
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 
 export interface FinishedRunRow {
   id: number;

@@ -1,5 +1,5 @@
 // `analyzer status`: the latest runs of each mode (or of one mode), newest first.
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 
 export interface RunRow {
   id: number;

@@ -1,5 +1,5 @@
 // Run history retention (RUN_HISTORY_DAYS): rows started longer ago are deleted.
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 
 export async function pruneRuns(sql: Sql, days: number, keepId: number | undefined): Promise<number> {
   const result = await sql`

@@ -1,6 +1,6 @@
 // `analyzer status`: runs still marked running after `staleAfter` seconds. A
 // pass killed by SIGKILL or the OOM killer never finishes its row: exactly these.
-import type { Sql } from '../db.js';
+import type { Sql } from '../infra/db.js';
 
 export interface StaleRunRow {
   id: number;

@@ -1,7 +1,8 @@
 // explainDevice / renderExplanation / formatMicros.
 
 import { describe, expect, it } from 'vitest';
-import { formatMicros, renderExplanation } from '../../src/core/index.js';
+import { formatMicros } from '../../src/core/index.js';
+import { renderExplanation } from '../../src/shell/explanation-text.js';
 import { A, I, R, S, W, explain, msk, t } from './helpers.js';
 
 describe('formatMicros', () => {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import { open, type Sql as ProductSql } from '../../src/db.js';
+import { open, type Sql as ProductSql } from '../../src/infra/db.js';
 import { withDatabase } from './schema.js';
 
 export type Sql = postgres.Sql<Record<string, never>>;
@@ -64,7 +64,7 @@ export async function createTestDatabase(options: { template?: TestDb } = {}): P
   };
 }
 
-/** A fresh test database with a connection opened as the product opens its own (src/db.ts settings). */
+/** A fresh test database with a connection opened as the product opens its own (src/infra/db.ts settings). */
 export interface ProductDb {
   db: TestDb;
   sql: ProductSql;

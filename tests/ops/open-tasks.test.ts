@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../harness/cli.js';
 import { createTestDatabase, device, receipt, wrap, type Sql, type TestDb } from '../harness/db.js';
-import type { OpenTasksDocument } from '../../src/commands/open-tasks.js';
+import type { OpenTasksDocument } from '../../src/shell/commands/open-tasks.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'polycomm-open-tasks-'));
 const dbs: TestDb[] = [];

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../harness/cli.js';
 import { alarm, createTestDatabase, device, receipt, wrap, type TestDb } from '../harness/db.js';
-import type { PassReport } from '../../src/report.js';
-import type { StatusDocument } from '../../src/commands/status.js';
-import { VERSION } from '../../src/version.js';
+import type { PassReport } from '../../src/shell/report.js';
+import type { StatusDocument } from '../../src/shell/commands/status.js';
+import { VERSION } from '../../src/infra/version.js';
 import { analyzerWaitsOnLock, lockTable, runRows, sleep, waitFor } from './helpers.js';
 
 const D = '2026-01-01';

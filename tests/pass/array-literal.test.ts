@@ -3,7 +3,7 @@
 // it was built from, through the product's own connection settings.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sql } from '../../src/db.js';
+import type { Sql } from '../../src/infra/db.js';
 import { booleanArray, numberArray, textArray } from '../../src/sql/array-literal.js';
 import { createProductDatabase, type ProductDb } from '../harness/db.js';
 

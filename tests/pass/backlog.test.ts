@@ -5,11 +5,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate, MICROS } from '../../bench/generate.js';
-import { loadDataset } from '../../bench/load.js';
+import { generate, MICROS } from '../../generator/generate.js';
+import { loadDataset } from '../../generator/load.js';
 import { runCli, startCli } from '../harness/cli.js';
 import { createTestDatabase, dumpWritten, type TestDb } from '../harness/db.js';
-import type { PassReport } from '../../src/report.js';
+import type { PassReport } from '../../src/shell/report.js';
 
 const END = Date.UTC(2026, 0, 10, 12, 0, 0) * 1000; // Moscow wall clock, zone-free micros
 const NOW = '2026-01-10T13:00:00';

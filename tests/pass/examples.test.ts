@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../harness/cli.js';
 import { alarm, createTestDatabase, device, readTasks, receipt, wrap, type TestDb } from '../harness/db.js';
-import type { PassReport } from '../../src/report.js';
+import type { PassReport } from '../../src/shell/report.js';
 
 const D = '2026-01-01';
 const at = (t: string) => `${D} ${t.length === 5 ? t + ':00' : t}`;

@@ -3,7 +3,7 @@
 // and ±infinity included, and fail loudly on anything it cannot read.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sql } from '../../src/db.js';
+import type { Sql } from '../../src/infra/db.js';
 import { loadPendingAlarms } from '../../src/sql/load-alarms.js';
 import { loadPendingReceipts } from '../../src/sql/load-receipts.js';
 import { loadPendingWraps } from '../../src/sql/load-wraps.js';

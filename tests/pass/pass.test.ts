@@ -7,7 +7,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, logLines } from '../harness/cli.js';
 import { alarm, createTestDatabase, device, dumpWritten, issue, readTasks, receipt, wrap, type TestDb } from '../harness/db.js';
-import type { PassReport } from '../../src/report.js';
+import type { PassReport } from '../../src/shell/report.js';
 import { ANALYZER_LOCK } from '../../src/sql/device-locks.js';
 
 const D = '2026-01-01';

@@ -11,12 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate } from '../../bench/generate.js';
-import { loadDataset } from '../../bench/load.js';
+import { generate } from '../../generator/generate.js';
+import { loadDataset } from '../../generator/load.js';
 import { logLines, runCli } from '../harness/cli.js';
 import { createTestDatabase, dumpWritten, type TestDb } from '../harness/db.js';
 import { freePort } from '../harness/embedded.js';
-import type { PassReport } from '../../src/report.js';
+import type { PassReport } from '../../src/shell/report.js';
 import {
   classifyDevices, deviceDump, deviceDumps, FAULT_TESTS, holdInTransaction, readReport, runPass, startPass,
   waitFor, waitNoAnalyzerBackends,
@@ -165,7 +165,7 @@ describe('the connection killed mid-pass (pg_terminate_backend from another sess
   // exit 1 by accident, no report file, no summary line, and the analyzer_run row stays 'running'
   // (later flagged as hung). Rarely the statement is left unsent instead, never settles, and Node
   // exits 0 with the pass half done (seen once in these tests). The data is safe (the tests
-  // above), the outcome is not. Remove `.fails` once src/commands/pass.ts ends the pass as failed
+  // above), the outcome is not. Remove `.fails` once src/shell/commands/pass.ts ends the pass as failed
   // on an uncaught exception and on 'beforeExit' (the fix is in the report to the lead).
   it('a connection lost inside a write transaction still ends the pass cleanly: report, failed run record, one stderr line', async () => {
     const db = await copy();

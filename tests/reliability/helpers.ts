@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { runCli, startCli, type CliResult, type CliRun } from '../harness/cli.js';
 import { dumpWritten, type Sql } from '../harness/db.js';
 import { holdInTransaction, sleep, waitFor as pollFor, type HeldLock } from '../harness/wait.js';
-import type { PassReport } from '../../src/report.js';
+import type { PassReport } from '../../src/shell/report.js';
 
 export { holdInTransaction, sleep, type HeldLock };
 

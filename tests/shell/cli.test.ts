@@ -112,10 +112,10 @@ describe('CLI shell: usage, configuration and exit codes', () => {
   });
 });
 
-describe('CLI shell: V8 settings (src/runtime-flags.ts)', () => {
+describe('CLI shell: V8 settings (src/infra/runtime-flags.ts)', () => {
   it('are the first thing the built CLI imports, before any code that V8 could optimise', () => {
     const cli = readFileSync(new URL('../../dist/cli.js', import.meta.url), 'utf8');
     const imports = cli.split('\n').filter((line) => line.startsWith('import '));
-    expect(imports[0]).toBe("import './runtime-flags.js'; // first: V8 settings for a one-pass process");
+    expect(imports[0]).toBe("import './infra/runtime-flags.js'; // first: V8 settings for a one-pass process");
   });
 });

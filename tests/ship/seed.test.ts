@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logLines, runCli } from '../harness/cli.js';
 import { createTestDatabase, type TestDb } from '../harness/db.js';
 import { initdbFiles } from '../harness/schema.js';
-import type { PassReport } from '../../src/report.js';
+import type { PassReport } from '../../src/shell/report.js';
 
 let db: TestDb;
 const reportRoot = mkdtempSync(join(tmpdir(), 'polycomm-seed-'));

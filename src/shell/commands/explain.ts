@@ -1,15 +1,16 @@
 // `analyzer explain --mode M --device ID`: the device's pending timeline and
 // what a pass would decide, as a readable table. Writes nothing.
-import { readNow } from '../clock.js';
-import type { PassConfig } from '../config.js';
-import { explainDevice, renderExplanation } from '../core/index.js';
-import { selectReady } from '../core/devices.js';
-import { describeError, open, waitForDatabase } from '../db.js';
-import { EXIT } from '../exit-codes.js';
+import { readNow } from '../../infra/clock.js';
+import type { PassConfig } from '../../infra/config.js';
+import { explainDevice } from '../../core/index.js';
+import { renderExplanation } from '../explanation-text.js';
+import { selectReady } from '../../core/devices.js';
+import { describeError, open, waitForDatabase } from '../../infra/db.js';
+import { EXIT } from '../../infra/exit-codes.js';
 import { loadDevices } from '../load.js';
-import type { Logger } from '../log.js';
-import { deviceById } from '../sql/device-by-id.js';
-import { selectReadyCodes } from '../sql/ready-devices.js';
+import type { Logger } from '../../infra/log.js';
+import { deviceById } from '../../sql/device-by-id.js';
+import { selectReadyCodes } from '../../sql/ready-devices.js';
 
 export async function runExplain(config: PassConfig, deviceId: number, logger: Logger, out: (text: string) => void): Promise<number> {
   const now = readNow(config.timezone, config.now);

@@ -1,4 +1,4 @@
-// Loads a generated Dataset (bench/generate.ts) into PostgreSQL with COPY
+// Loads a generated Dataset (generator/generate.ts) into PostgreSQL with COPY
 // (text format), one streamed COPY per table in chunks of ~64 KiB, never one
 // giant string. Then moves the bigserial sequences past the loaded ids so rows
 // the analyzer inserts later do not collide.

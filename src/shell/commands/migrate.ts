@@ -1,8 +1,8 @@
-import type { ConnectionConfig } from '../config.js';
-import { describeError, open, waitForDatabase } from '../db.js';
-import { EXIT } from '../exit-codes.js';
-import type { Logger } from '../log.js';
-import { migrate } from '../sql/migrate.js';
+import type { ConnectionConfig } from '../../infra/config.js';
+import { describeError, open, waitForDatabase } from '../../infra/db.js';
+import { EXIT } from '../../infra/exit-codes.js';
+import type { Logger } from '../../infra/log.js';
+import { migrate } from '../../sql/migrate.js';
 
 export async function runMigrate(config: ConnectionConfig, logger: Logger): Promise<number> {
   const sql = open(config, { applicationName: 'polycomm-analyzer migrate' });

@@ -2,23 +2,23 @@
 // ready devices (R1), owns them chunk by chunk (R19), loads their pending rows
 // with one query per table per chunk (R2), lets the core decide, and writes
 // each device's plan in its own transaction (R16-R18).
-import type { PassConfig } from './config.js';
-import { analyzeDevice } from './core/index.js';
-import { firstChunkSize, nextChunkSize, type ChunkBounds } from './core/chunks.js';
-import { selectReady, type ReadyDevice } from './core/devices.js';
-import { countNewRows, longestTable, planRows, sliceRows } from './core/rows.js';
-import { formatMicros } from './core/time.js';
-import type { DeviceInput, DevicePlan, Micros, Settings } from './core/types.js';
-import { describeError, type Sql } from './db.js';
-import type { Logger } from './log.js';
+import type { PassConfig } from '../infra/config.js';
+import { analyzeDevice } from '../core/index.js';
+import { firstChunkSize, nextChunkSize, type ChunkBounds } from './chunks.js';
+import { selectReady, type ReadyDevice } from '../core/devices.js';
+import { countNewRows, longestTable, planRows, sliceRows } from '../sql/plan-rows.js';
+import { formatMicros } from '../core/time.js';
+import type { DeviceInput, DevicePlan, Micros, Settings } from '../core/types.js';
+import { describeError, type Sql } from '../infra/db.js';
+import type { Logger } from '../infra/log.js';
 import { loadDevices } from './load.js';
 import { countPlan, type PassReport } from './report.js';
-import { allocateIds } from './sql/allocate-ids.js';
-import { tryLockDevices, unlockDevices } from './sql/device-locks.js';
-import { presentIssueTypes } from './sql/issue-types.js';
-import { RowError } from './sql/packed-rows.js';
-import { selectReadyCodes } from './sql/ready-devices.js';
-import { writePlan, type WriteCounts } from './sql/write-plan.js';
+import { allocateIds } from '../sql/allocate-ids.js';
+import { tryLockDevices, unlockDevices } from '../sql/device-locks.js';
+import { presentIssueTypes } from '../sql/issue-types.js';
+import { RowError } from '../sql/packed-rows.js';
+import { selectReadyCodes } from '../sql/ready-devices.js';
+import { writePlan, type WriteCounts } from '../sql/write-plan.js';
 
 export interface PassContext {
   sql: Sql;

@@ -1,4 +1,4 @@
-// The synthetic data generator (bench/generate.ts, issue 7 item 1) and the
+// The synthetic data generator (generator/generate.ts, issue 7 item 1) and the
 // demo dataset (issue 5 item 5): deterministic, realistic rates, valid rows,
 // every anomaly present, and the demo's handcrafted scenarios give exactly the
 // tasks they promise when run through the pure core.
@@ -11,9 +11,9 @@ import {
   demoDataset,
   generate,
   rowCount,
-} from '../../bench/generate.js';
-import type { Dataset, GenerateOptions } from '../../bench/generate.js';
-import { copyChunks, formatMicros } from '../../bench/load.js';
+} from '../../generator/generate.js';
+import type { Dataset, GenerateOptions } from '../../generator/generate.js';
+import { copyChunks, formatMicros } from '../../generator/load.js';
 import { analyzeDevice } from '../../src/core/index.js';
 import type { DeviceInput, DevicePlan, Micros, Mode } from '../../src/core/index.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countNewRows, planRows } from '../../src/core/rows.js';
+import { countNewRows, planRows } from '../../src/sql/plan-rows.js';
 import type { DevicePlan } from '../../src/core/types.js';
 
 const S = 1_000_000;
@@ -64,7 +64,7 @@ describe('R16 write rows from plans', () => {
 
 describe('large plans are written in slices', () => {
   it('sliceRows cuts every table at the same positions and the slices cover every row once', async () => {
-    const { sliceRows, longestTable } = await import('../../src/core/rows.js');
+    const { sliceRows, longestTable } = await import('../../src/sql/plan-rows.js');
     const rows = planRows([plan(1), plan(2), plan(3)], { task: [1, 2, 3], taskToEvent: Array.from({ length: 12 }, (_, i) => 100 + i), issue: [7, 8, 9] });
     expect(longestTable(rows)).toBe(12);
     const slices = [0, 5, 10].map((start) => sliceRows(rows, start, 5));

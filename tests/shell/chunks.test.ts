@@ -2,7 +2,7 @@
 // pending rows; the row bound adapts to the density the last chunk showed.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { firstChunkSize, nextChunkSize } from '../../src/core/chunks.js';
+import { firstChunkSize, nextChunkSize } from '../../src/shell/chunks.js';
 
 describe('chunk sizing', () => {
   it('without a row bound every chunk holds --chunk-size devices', () => {

@@ -6,12 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
-import { ConfigError, type ConnectionConfig } from '../config.js';
-import { describeError, open, waitForDatabase } from '../db.js';
-import { EXIT } from '../exit-codes.js';
-import type { Logger } from '../log.js';
-import { openTaskCounts } from '../sql/open-tasks-counts.js';
-import { openTasks, type OpenTaskFilter } from '../sql/open-tasks.js';
+import { ConfigError, type ConnectionConfig } from '../../infra/config.js';
+import { describeError, open, waitForDatabase } from '../../infra/db.js';
+import { EXIT } from '../../infra/exit-codes.js';
+import type { Logger } from '../../infra/log.js';
+import { openTaskCounts } from '../../sql/open-tasks-counts.js';
+import { openTasks, type OpenTaskFilter } from '../../sql/open-tasks.js';
 import { table } from './status.js';
 
 /** R11. */

@@ -3,17 +3,17 @@
 // finishing its row) and the pending backlog of each mode's ready devices.
 // With --fail-on-stale exits 3 when a hung run exists or the latest finished
 // run of a mode failed, so cron or a probe can alert on it.
-import { ConfigError, parseMode, type ConnectionConfig } from '../config.js';
-import { selectReady } from '../core/devices.js';
-import type { Mode } from '../core/types.js';
-import { describeError, open, waitForDatabase } from '../db.js';
-import { EXIT } from '../exit-codes.js';
-import type { Logger } from '../log.js';
-import { pendingBacklog, type BacklogRow } from '../sql/backlog.js';
-import { selectReadyCodes } from '../sql/ready-devices.js';
-import { lastFinishedRuns, type FinishedRunRow } from '../sql/run-last-finished.js';
-import { latestRuns, type RunRow } from '../sql/run-latest.js';
-import { staleRuns, type StaleRunRow } from '../sql/run-stale.js';
+import { ConfigError, parseMode, type ConnectionConfig } from '../../infra/config.js';
+import { selectReady } from '../../core/devices.js';
+import type { Mode } from '../../core/types.js';
+import { describeError, open, waitForDatabase } from '../../infra/db.js';
+import { EXIT } from '../../infra/exit-codes.js';
+import type { Logger } from '../../infra/log.js';
+import { pendingBacklog, type BacklogRow } from '../../sql/backlog.js';
+import { selectReadyCodes } from '../../sql/ready-devices.js';
+import { lastFinishedRuns, type FinishedRunRow } from '../../sql/run-last-finished.js';
+import { latestRuns, type RunRow } from '../../sql/run-latest.js';
+import { staleRuns, type StaleRunRow } from '../../sql/run-stale.js';
 
 export interface StatusOptions {
   mode: Mode | undefined;

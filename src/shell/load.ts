@@ -1,12 +1,12 @@
 // R2: the pending rows of a set of devices, one query per table, grouped into
 // one DeviceInput per device for the core.
-import type { ReadyDevice } from './core/devices.js';
-import type { DeviceInput, Mode } from './core/types.js';
-import type { Sql } from './db.js';
-import { loadPendingAlarms } from './sql/load-alarms.js';
-import { loadPendingIssues } from './sql/load-issues.js';
-import { loadPendingReceipts } from './sql/load-receipts.js';
-import { loadPendingWraps } from './sql/load-wraps.js';
+import type { ReadyDevice } from '../core/devices.js';
+import type { DeviceInput, Mode } from '../core/types.js';
+import type { Sql } from '../infra/db.js';
+import { loadPendingAlarms } from '../sql/load-alarms.js';
+import { loadPendingIssues } from '../sql/load-issues.js';
+import { loadPendingReceipts } from '../sql/load-receipts.js';
+import { loadPendingWraps } from '../sql/load-wraps.js';
 
 export async function loadDevices(sql: Sql, mode: Mode, devices: ReadyDevice[]): Promise<Map<number, DeviceInput>> {
   const inputs = new Map<number, DeviceInput>();

@@ -3,14 +3,14 @@
 // rolled back. A pass killed by SIGKILL or the OOM killer leaves its row
 // 'running': `analyzer status` flags such rows as hung.
 import { hostname } from 'node:os';
-import type { ConnectionConfig, PassConfig } from './config.js';
-import { describeError, open, type Sql } from './db.js';
-import type { Logger } from './log.js';
+import type { ConnectionConfig, PassConfig } from '../infra/config.js';
+import { describeError, open, type Sql } from '../infra/db.js';
+import type { Logger } from '../infra/log.js';
 import type { PassReport } from './report.js';
-import { finishRunRow } from './sql/run-finish.js';
-import { insertRun } from './sql/run-insert.js';
-import { pruneRuns } from './sql/run-prune.js';
-import { VERSION } from './version.js';
+import { finishRunRow } from '../sql/run-finish.js';
+import { insertRun } from '../sql/run-insert.js';
+import { pruneRuns } from '../sql/run-prune.js';
+import { VERSION } from '../infra/version.js';
 
 export interface RunRecord {
   id: number;

@@ -2,7 +2,7 @@
 // item 1, issue 5 item 5). Pure: no I/O, no clock, no Math.random. The rows
 // are the legacy tables' columns exactly (docker/initdb/01-schema.sql), stored
 // column-wise in typed-array chunks so a few million rows stay compact;
-// bench/load.ts streams them into PostgreSQL with COPY.
+// generator/load.ts streams them into PostgreSQL with COPY.
 //
 // Times are Micros: zone-free wall-clock microseconds since 1970 (the unit of
 // src/core/types.ts). Every event is generated on the Moscow wall clock and its

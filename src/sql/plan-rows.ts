@@ -1,7 +1,7 @@
 // Turns a device's plan into the column arrays the write statement unnests,
 // given the ids pre-allocated for the new rows. Pure: the shell only ships it.
-import { formatMicros } from './time.js';
-import type { DevicePlan, Micros } from './types.js';
+import { formatMicros } from '../core/time.js';
+import type { DevicePlan, Micros } from '../core/types.js';
 
 export const ANALYZER_ISSUE_MARKER = 22222222;
 
