@@ -15,4 +15,4 @@ export type {
   Explanation,
 } from './explain.js';
 export { formatMicros } from './time.js';
-export { releaseScratch } from './scratch.js';
+export { releaseScratch, scratchBytes } from './scratch.js';
