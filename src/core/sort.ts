@@ -39,10 +39,10 @@ export function order(keys: Float64Array, ids: Float64Array, n: number): Int32Ar
   for (let i = 0; i < n; i++) {
     const b = Math.min(n - 1, Math.floor((keys[i] - min) * scale));
     bucket[i] = b;
-    end[b] = end[b] + 1;
+    end[b]++;
   }
   // end[b] = one past the last slot of bucket b; fill from the back (bucket by bucket).
-  for (let b = 1; b < n; b++) end[b] = end[b] + end[b - 1];
+  for (let b = 1; b < n; b++) end[b] += end[b - 1];
   for (let i = n - 1; i >= 0; i--) {
     const b = bucket[i];
     const slot = end[b] - 1;
