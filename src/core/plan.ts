@@ -73,51 +73,51 @@ function deferredGroup(w: Work, g: number): DeferredGroup {
   return d;
 }
 
-/** An alarm or issue of a written group, nested under the event at `parent` or top-level (null). */
-function addPoint(w: Work, p: number, parent: number | null, events: TaskEvent[] | null, plan: DevicePlan): void {
+/** An alarm or issue of a written group: marked processed, and its entry under `parent` (null: top-level). */
+function pointEvent(w: Work, p: number, parent: number | null, plan: DevicePlan): TaskEvent {
   const id = w.pId[p];
   if (w.pKind[p] === ALARM) {
-    events?.push({ table: 'polycommalarm', rowId: id, eventId: id, parent });
     plan.alarmIds.push(id);
-  } else {
-    events?.push({ table: 'polycommissue', rowId: id, eventId: id, parent });
-    plan.issueIds.push(id);
+    return { table: 'polycommalarm', rowId: id, eventId: id, parent };
   }
+  plan.issueIds.push(id);
+  return { table: 'polycommissue', rowId: id, eventId: id, parent };
 }
 
 /**
  * R16/R17 for written group g: its task (receipts mode: always; dwr: anomalous
- * groups only) and its row updates. `events` lists the task's entries in R16
- * order: a wrap (at its wrap_start), its nested alarms/issues and its analyzer
- * issue under it; receipts and top-level points where they stand; wrap_finish
- * writes nothing. A clean dwr group (no task) has no nested points and no
- * analyzer issues: it only marks its wraps processed.
+ * groups only) and its row updates. The task's entries in R16 order: a wrap
+ * (at its wrap_start) with its nested alarms/issues and its analyzer issue
+ * under it; receipts and top-level points where they stand; wrap_finish writes
+ * nothing. They are gathered in `buf` (reused from group to group) and copied
+ * out at their exact size. A clean dwr group (no task) has no receipts, no
+ * alarms or issues and no analyzer issues: it only marks its wraps processed.
  */
-function writeGroup(w: Work, g: number, plan: DevicePlan): void {
+function writeGroup(w: Work, g: number, plan: DevicePlan, buf: TaskEvent[]): void {
   const { sKind, sRef, wId, wPolycom, wNestHead, pNext, wIssue, rId, rStatus } = w;
   const type = w.gType[g];
   const inTask = type !== 0;
-  const events: TaskEvent[] | null = inTask ? [] : null;
+  let n = 0;
   const to = w.gTo[g];
   for (let i = w.gFrom[g]; i < to; i++) {
     const kind = sKind[i];
     const x = sRef[i];
     if (kind === START) {
-      const parent = events === null ? 0 : events.length;
+      const parent = n;
       const polycom = wPolycom[x];
-      events?.push({ table: 'polycomm_suitcase', rowId: wId[x], eventId: polycom === polycom ? polycom : null, parent: null });
-      for (let p = wNestHead[x]; p >= 0; p = pNext[p]) addPoint(w, p, parent, events, plan);
-      if (wIssue[x] !== 0) events?.push({ table: 'polycommissue', analyzerIssue: analyzerIssueOf(w, x), parent });
+      if (inTask) buf[n++] = { table: 'polycomm_suitcase', rowId: wId[x], eventId: polycom === polycom ? polycom : null, parent: null };
+      for (let p = wNestHead[x]; p >= 0; p = pNext[p]) buf[n++] = pointEvent(w, p, parent, plan);
+      if (wIssue[x] !== 0) buf[n++] = { table: 'polycommissue', analyzerIssue: analyzerIssueOf(w, x), parent };
       plan.wrapUpdates.push(wrapUpdateOf(w, x, inTask));
     } else if (kind === RECEIPT) {
       const id = rId[x];
-      events?.push({ table: 'receipts', rowId: id, eventId: id, parent: null });
+      buf[n++] = { table: 'receipts', rowId: id, eventId: id, parent: null };
       plan.receiptUpdates.push({ id, status: rStatus[x] as 1 | 2 });
     } else if (kind === ALARM || kind === ISSUE) {
-      addPoint(w, x, null, events, plan);
+      buf[n++] = pointEvent(w, x, null, plan);
     }
   }
-  if (events === null) return;
+  if (!inTask) return;
   const balanced = w.gBalanced[g] === 1;
   plan.tasks.push({
     type: type as TaskType,
@@ -126,7 +126,7 @@ function writeGroup(w: Work, g: number, plan: DevicePlan): void {
     date: w.gLatestMoscow[g],
     localDate: w.gLatestLocal[g],
     balanced,
-    events,
+    events: buf.slice(0, n),
   });
 }
 
@@ -149,9 +149,10 @@ export function analyzeDevice(input: DeviceInput, settings: Settings, now: Micro
     cleanGroups: 0,
     moscowFallbacks: w.moscowFallbacks,
   };
+  const buf: TaskEvent[] = [];
   let cleanGroups = 0;
   for (let g = 0; g < w.firstDeferred; g++) {
-    writeGroup(w, g, plan);
+    writeGroup(w, g, plan, buf);
     if (w.gType[g] === 0) cleanGroups++;
   }
   plan.cleanGroups = cleanGroups;

@@ -55,41 +55,69 @@ function receiptFault(row: ReceiptRow): RejectReason | null {
   return quantity(row.single) && quantity(row.double) ? null : 'bad_quantity';
 }
 
-/** The sort time of a valid row (its fault function checked it). */
-const wrapStart = (row: WrapRow): Micros => row.start as Micros;
-const localTime = (row: PointRow | ReceiptRow): Micros => row.local as Micros;
+/** The valid rows of one table as they are found: index into the rows, sort time, id. */
+interface Kept {
+  n: number;
+  src: Int32Array;
+  key: Float64Array;
+  id: Float64Array;
+}
+
+function kept(capacity: number): Kept {
+  return { n: 0, src: i32(capacity), key: f64(capacity), id: f64(capacity) };
+}
+
+function keep(k: Kept, i: number, key: Micros, id: number): void {
+  const n = k.n++;
+  k.src[n] = i;
+  k.key[n] = key;
+  k.id[n] = id;
+}
+
+/** The kept rows' indexes ordered by (time, id). */
+function inOrder(k: Kept): Int32Array {
+  const at = order(k.key, k.id, k.n);
+  for (let j = 0; j < k.n; j++) at[j] = k.src[at[j]];
+  return at;
+}
 
 /**
- * One event table's valid rows: R4 decides (rejected rows are recorded and go
- * nowhere else), the rest are ordered by (time, id). Returns their indexes into
- * `rows` in that order; the caller copies the columns it needs.
+ * R4 for each table: valid rows are kept with their sort time; a rejected row
+ * is recorded with its reason and goes nowhere else. One loop per row type
+ * (not one generic loop with a callback) keeps each check inlined: this runs
+ * once per input row.
  */
-function validInOrder<R extends { id: number }>(
-  rows: readonly R[],
-  table: EventTable,
-  fault: (row: R) => RejectReason | null,
-  timeOf: (row: R) => Micros,
-  intake: Intake,
-): Int32Array {
-  const n = rows.length;
-  const src = i32(n);
-  const key = f64(n);
-  const id = f64(n);
-  let kept = 0;
-  for (let i = 0; i < n; i++) {
+function validWraps(rows: readonly WrapRow[], intake: Intake): Int32Array {
+  const k = kept(rows.length);
+  for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
-    const reason = fault(row);
-    if (reason !== null) {
-      intake.rejected.push({ table, id: row.id, reason });
-      continue;
-    }
-    src[kept] = i;
-    key[kept] = timeOf(row);
-    id[kept++] = row.id;
+    const reason = wrapFault(row);
+    if (reason === null) keep(k, i, row.start as Micros, row.id);
+    else intake.rejected.push({ table: 'polycomm_suitcase', id: row.id, reason });
   }
-  const at = order(key, id, kept);
-  for (let k = 0; k < kept; k++) at[k] = src[at[k]];
-  return at;
+  return inOrder(k);
+}
+
+function validPoints(rows: readonly PointRow[], table: 'polycommalarm' | 'polycommissue', intake: Intake): Int32Array {
+  const k = kept(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const reason = pointFault(row);
+    if (reason === null) keep(k, i, row.local as Micros, row.id);
+    else intake.rejected.push({ table, id: row.id, reason });
+  }
+  return inOrder(k);
+}
+
+function validReceipts(rows: readonly ReceiptRow[], intake: Intake): Int32Array {
+  const k = kept(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const reason = receiptFault(row);
+    if (reason === null) keep(k, i, row.local as Micros, row.id);
+    else intake.rejected.push({ table: 'receipts', id: row.id, reason });
+  }
+  return inOrder(k);
 }
 
 type WrapColumns = Pick<Work, 'nw' | 'wSrc' | 'wId' | 'wPolycom' | 'wStart' | 'wFinish' | 'wStartMoscow' | 'wFinishMoscow' | 'wType' | 'wNestHead' | 'wNestTail' | 'wGroup' | 'wPaidBy' | 'wPaidType' | 'wVerdict' | 'wIssue'>;
@@ -99,7 +127,7 @@ type TimelineColumns = Omit<Work, 'receiptsMode' | 'rejected' | 'moscowFallbacks
 
 /** Valid wraps by (start, id); for a wrap the R3 fallback is its `date`, the Moscow finish. */
 function wrapColumns(rows: readonly WrapRow[], intake: Intake): WrapColumns {
-  const at = validInOrder(rows, 'polycomm_suitcase', wrapFault, wrapStart, intake);
+  const at = validWraps(rows, intake);
   const nw = at.length;
   const c: WrapColumns = {
     nw,
@@ -140,8 +168,8 @@ function wrapColumns(rows: readonly WrapRow[], intake: Intake): WrapColumns {
 
 /** Valid alarms and issues, each table by (local, id), merged with the alarm first on equal times (R6). */
 function pointColumns(alarms: readonly PointRow[], issues: readonly PointRow[], intake: Intake): PointColumns {
-  const a = validInOrder(alarms, 'polycommalarm', pointFault, localTime, intake);
-  const b = validInOrder(issues, 'polycommissue', pointFault, localTime, intake);
+  const a = validPoints(alarms, 'polycommalarm', intake);
+  const b = validPoints(issues, 'polycommissue', intake);
   const na = a.length;
   const nb = b.length;
   const np = na + nb;
@@ -150,9 +178,9 @@ function pointColumns(alarms: readonly PointRow[], issues: readonly PointRow[], 
   let ia = 0;
   let ib = 0;
   for (let k = 0; k < np; k++) {
-    const alarm = ib >= nb || (ia < na && localTime(alarms[a[ia]]) <= localTime(issues[b[ib]]));
+    const alarm = ib >= nb || (ia < na && (alarms[a[ia]].local as Micros) <= (issues[b[ib]].local as Micros));
     const row = alarm ? alarms[a[ia++]] : issues[b[ib++]];
-    const local = localTime(row);
+    const local = row.local as Micros;
     pId[k] = row.id;
     pKind[k] = alarm ? ALARM : ISSUE;
     pLocal[k] = local;
@@ -163,7 +191,7 @@ function pointColumns(alarms: readonly PointRow[], issues: readonly PointRow[], 
 
 /** Valid receipts by (local, id), all positions still left (R12). */
 function receiptColumns(rows: readonly ReceiptRow[], intake: Intake): ReceiptColumns {
-  const at = validInOrder(rows, 'receipts', receiptFault, localTime, intake);
+  const at = validReceipts(rows, intake);
   const nr = at.length;
   const c: ReceiptColumns = {
     nr,
@@ -180,7 +208,7 @@ function receiptColumns(rows: readonly ReceiptRow[], intake: Intake): ReceiptCol
   const { rId, rLocal, rMoscow, rSingle, rDouble } = c;
   for (let k = 0; k < nr; k++) {
     const row = rows[at[k]];
-    const local = localTime(row);
+    const local = row.local as Micros; // valid (R4): not NULL
     rId[k] = row.id;
     rLocal[k] = local;
     rMoscow[k] = moscowOr(row.moscow, local, intake);
