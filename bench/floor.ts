@@ -11,14 +11,11 @@
 // locks, the core, the per-row values it writes and the client round trips.
 // Every statement is a postgres.js tagged template.
 import type postgres from 'postgres';
-import type { Mode } from '../src/core/types.js';
+import { ANALYZER_ISSUE_MARKER, type Mode } from '../src/core/index.js';
 import type { WriteCounts } from '../src/sql/write-plan.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any client's type parameter
 export type Sql = postgres.Sql<any>;
-
-/** The marker of the analyzer's own issues (R14), never read as device issues (R2). */
-const ANALYZER_ISSUE_MARKER = 22222222;
 
 export interface ModeDevices {
   ids: number[];

@@ -6,42 +6,13 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type postgres from 'postgres';
-import type { Micros } from '../src/core/types.js';
+import { formatMicros } from '../src/core/index.js';
 import { TABLE_NAMES } from './generate.js';
 import type { ColumnSpec, Dataset, Table, TableName } from './generate.js';
 
 /** Any postgres.js client (with or without custom types). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any client's type parameter
 export type Sql = postgres.Sql<any>;
-
-const P2: readonly string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-const dayCache = new Map<number, string>();
-
-/**
- * 'YYYY-MM-DD HH:MM:SS.ffffff' of a zone-free wall-clock time (always six
- * fraction digits; PostgreSQL `timestamp` input). Years 0001-9999.
- */
-export function formatMicros(m: Micros): string {
-  if (!Number.isFinite(m)) throw new RangeError(`not a time: ${m}`);
-  const us = Math.floor(m);
-  const s = Math.floor(us / 1_000_000);
-  const frac = us - s * 1_000_000;
-  const day = Math.floor(s / 86_400);
-  const sod = s - day * 86_400;
-  let date = dayCache.get(day);
-  if (date === undefined) {
-    // getUTC* / toISOString on the zone-free value: no local time zone involved
-    const iso = new Date(day * 86_400_000).toISOString();
-    if (iso.length !== 24) throw new RangeError(`year out of range: ${m}`);
-    date = iso.slice(0, 10) + ' ';
-    if (dayCache.size < 100_000) dayCache.set(day, date);
-  }
-  const hh = Math.floor(sod / 3600);
-  const mm = Math.floor((sod - hh * 3600) / 60);
-  const ss = sod - hh * 3600 - mm * 60;
-  const f = frac === 0 ? '000000' : String(frac).padStart(6, '0');
-  return `${date}${P2[hh] as string}:${P2[mm] as string}:${P2[ss] as string}.${f}`;
-}
 
 /** COPY text-format escaping of a text value. */
 function escapeText(v: string): string {
@@ -67,7 +38,7 @@ export function* copyChunks<R>(table: Table<R>, from = 0, to = table.length): Ge
       } else {
         const v = table.num(i, c);
         if (v === null) line += '\\N';
-        else if (kind === 'time') line += formatMicros(v);
+        else if (kind === 'time') line += formatMicros(v, 'always');
         else if (kind === 'bool') line += v === 1 ? 't' : 'f';
         else line += String(v);
       }

@@ -10,16 +10,16 @@ import type { Work } from './model.js';
  */
 export function analyseDwrGroup(w: Work, g: number): void {
   const { sKind, sRef, wNestHead, wVerdict } = w;
-  const to = w.gTo[g] as number;
+  const to = w.gTo[g];
   let nS = 0;
   let notices = 0;
   let nested = false;
-  for (let i = w.gFrom[g] as number; i < to; i++) {
+  for (let i = w.gFrom[g]; i < to; i++) {
     const kind = sKind[i];
     if (kind === START) {
-      const x = sRef[i] as number;
+      const x = sRef[i];
       nS++;
-      if ((wNestHead[x] as number) >= 0) {
+      if (wNestHead[x] >= 0) {
         nested = true;
         wVerdict[x] = UNPAID;
       } else {

@@ -5,22 +5,22 @@ import type {
   AnalyzerIssueType,
   DeviceInput,
   EventTable,
+  GroupCounts,
   Micros,
   Mode,
   RejectedRow,
   Settings,
   TaskType,
 } from './types.js';
-import type { WrapRow } from './types.js';
 import { MICROS_PER_SECOND } from './types.js';
-import { ALARM, CSP, CUT_RECEIPT, FINISH, ISSUE, RECEIPT, START, TO_ACCOUNT, UNPAID, newCounts } from './model.js';
-import type { Work } from './model.js';
+import { ALARM, CUT_RECEIPT, FINISH, ISSUE, R6_TIE_ORDER, RECEIPT, START, newCounts } from './model.js';
+import type { EntryKindName, Work } from './model.js';
 import { runAnalysis } from './analysis.js';
 import { countGroup } from './receipts.js';
-import { analyzerIssueOf } from './plan.js';
+import { analyzerIssueOf, wrapUpdateOf } from './plan.js';
 import { formatMicros } from './time.js';
 
-export type EntryKindName = 'wrap_start' | 'wrap_finish' | 'receipt' | 'alarm' | 'issue';
+export type { EntryKindName } from './model.js';
 
 /** An alarm or issue nested in a wrap (R5); it left the timeline. */
 export interface ExplainedNested {
@@ -60,18 +60,6 @@ export interface ExplainedCut {
   reason: 'receipt' | 'time';
   /** Local time of the entry after the cut minus that of the entry before it, in seconds. */
   gapSeconds: number;
-}
-
-export interface GroupCounts {
-  S1: number;
-  S2: number;
-  SU: number;
-  Q1: number;
-  Q2: number;
-  nA: number;
-  nI: number;
-  nR: number;
-  nS: number;
 }
 
 /** One wrap owned by a group, with its R12 payment and R13/R15 verdict. */
@@ -139,77 +127,73 @@ export interface Explanation {
   moscowFallbacks: number;
 }
 
-const KIND_NAME: readonly EntryKindName[] = ['wrap_finish', 'receipt', 'alarm', 'issue', 'wrap_start'];
-const KIND_TABLE: readonly EventTable[] = ['polycomm_suitcase', 'receipts', 'polycommalarm', 'polycommissue', 'polycomm_suitcase'];
-
 function nestedOf(w: Work, x: number): ExplainedNested[] {
   const out: ExplainedNested[] = [];
-  for (let p = w.wNestHead[x] as number; p >= 0; p = w.pNext[p] as number) {
+  for (let p = w.wNestHead[x]; p >= 0; p = w.pNext[p]) {
     const alarm = w.pKind[p] === ALARM;
     out.push({
       kind: alarm ? 'alarm' : 'issue',
       table: alarm ? 'polycommalarm' : 'polycommissue',
-      rowId: w.pId[p] as number,
-      local: w.pLocal[p] as number,
-      moscow: w.pMoscow[p] as number,
+      rowId: w.pId[p],
+      local: w.pLocal[p],
+      moscow: w.pMoscow[p],
     });
   }
   return out;
 }
 
 function explainGroup(w: Work, g: number, now: Micros): ExplainedGroup {
-  const type = w.gType[g] as number;
+  const type = w.gType[g];
   const makesTask = type !== 0;
   const wraps: ExplainedWrap[] = [];
   const receipts: ExplainedReceipt[] = [];
   const analyzerIssues: AnalyzerIssue[] = [];
   const topLevelAlarmIds: number[] = [];
   const topLevelIssueIds: number[] = [];
-  const from = w.gFrom[g] as number;
-  const to = w.gTo[g] as number;
+  const from = w.gFrom[g];
+  const to = w.gTo[g];
   for (let i = from; i < to; i++) {
     const kind = w.sKind[i];
-    const x = w.sRef[i] as number;
+    const x = w.sRef[i];
     if (kind === START) {
       const nested = nestedOf(w, x);
       const nestedAlarms = nested.filter((n) => n.kind === 'alarm').length;
-      const payer = w.wPaidBy[x] as number;
-      const paidType = w.wPaidType[x] as number;
-      const verdict = w.wVerdict[x] as number;
-      const issue = w.wIssue[x] as number;
+      const paidType = w.wPaidType[x];
+      const issue = w.wIssue[x];
+      const update = wrapUpdateOf(w, x, makesTask);
       wraps.push({
-        wrapId: w.wId[x] as number,
-        polycomId: (w.input.wraps[w.wSrc[x] as number] as WrapRow).polycomId,
+        wrapId: update.id,
+        polycomId: w.input.wraps[w.wSrc[x]].polycomId,
         wrapType: w.wType[x] as 0 | 1 | 2,
         nestedAlarms,
         nestedIssues: nested.length - nestedAlarms,
-        paidBy: payer < 0 ? null : (w.rId[payer] as number),
+        paidBy: update.receiptId,
         paidAs: paidType === 0 ? null : (paidType as 1 | 2),
-        csp: (verdict & CSP) !== 0,
-        unpaid: (verdict & UNPAID) !== 0,
-        toAccount: (verdict & TO_ACCOUNT) !== 0,
-        inTask: makesTask,
+        csp: update.csp,
+        unpaid: update.unpaid,
+        toAccount: update.toAccount,
+        inTask: update.inTask,
         analyzerIssue: issue === 0 ? null : (issue as AnalyzerIssueType),
       });
       if (issue !== 0) analyzerIssues.push(analyzerIssueOf(w, x));
     } else if (kind === RECEIPT) {
       receipts.push({
-        receiptId: w.rId[x] as number,
-        single: w.rSingle[x] as number,
-        double: w.rDouble[x] as number,
-        singleLeft: w.rLeftSingle[x] as number,
-        doubleLeft: w.rLeftDouble[x] as number,
+        receiptId: w.rId[x],
+        single: w.rSingle[x],
+        double: w.rDouble[x],
+        singleLeft: w.rLeftSingle[x],
+        doubleLeft: w.rLeftDouble[x],
         status: w.rStatus[x] as 1 | 2,
         movedByR7: w.rMoved[x] === 1,
       });
     } else if (kind === ALARM) {
-      topLevelAlarmIds.push(w.pId[x] as number);
+      topLevelAlarmIds.push(w.pId[x]);
     } else if (kind === ISSUE) {
-      topLevelIssueIds.push(w.pId[x] as number);
+      topLevelIssueIds.push(w.pId[x]);
     }
   }
   const balanced = w.gBalanced[g] === 1;
-  const latestMoscow = w.gLatestMoscow[g] as number;
+  const latestMoscow = w.gLatestMoscow[g];
   return {
     group: g + 1,
     firstPosition: from + 1,
@@ -220,8 +204,8 @@ function explainGroup(w: Work, g: number, now: Micros): ExplainedGroup {
     taskType: makesTask ? (type as TaskType) : null,
     balanced,
     resolved: balanced,
-    firstLocal: w.gFirstLocal[g] as number,
-    latestLocal: w.gLatestLocal[g] as number,
+    firstLocal: w.gFirstLocal[g],
+    latestLocal: w.gLatestLocal[g],
     latestMoscow,
     counts: countGroup(w, g, newCounts()),
     wraps,
@@ -233,15 +217,15 @@ function explainGroup(w: Work, g: number, now: Micros): ExplainedGroup {
 }
 
 function rowIdAt(w: Work, i: number): number {
-  const x = w.sRef[i] as number;
+  const x = w.sRef[i];
   switch (w.sKind[i]) {
     case START:
     case FINISH:
-      return w.wId[x] as number;
+      return w.wId[x];
     case RECEIPT:
-      return w.rId[x] as number;
+      return w.rId[x];
     default:
-      return w.pId[x] as number;
+      return w.pId[x];
   }
 }
 
@@ -252,24 +236,24 @@ export function explainDevice(input: DeviceInput, settings: Settings, now: Micro
   const cuts: ExplainedCut[] = [];
   const groups: ExplainedGroup[] = [];
   for (let g = 0; g < w.ng; g++) {
-    const from = w.gFrom[g] as number;
+    const from = w.gFrom[g];
     if (g > 0) {
-      cuts.push({ position: from + 1, group: g + 1, reason: w.gCut[g] === CUT_RECEIPT ? 'receipt' : 'time', gapSeconds: w.gGap[g] as number });
+      cuts.push({ position: from + 1, group: g + 1, reason: w.gCut[g] === CUT_RECEIPT ? 'receipt' : 'time', gapSeconds: w.gGap[g] });
     }
-    for (let i = from; i < (w.gTo[g] as number); i++) {
-      const kind = w.sKind[i] as number;
-      const x = w.sRef[i] as number;
+    for (let i = from; i < w.gTo[g]; i++) {
+      const kind = w.sKind[i];
+      const x = w.sRef[i];
       const wrap = kind === START || kind === FINISH;
       entries.push({
         position: i + 1,
         group: g + 1,
-        kind: KIND_NAME[kind] as EntryKindName,
-        table: KIND_TABLE[kind] as EventTable,
+        kind: R6_TIE_ORDER[kind].name,
+        table: R6_TIE_ORDER[kind].table,
         rowId: rowIdAt(w, i),
-        local: w.sLocal[i] as number,
-        moscow: w.sMoscow[i] as number,
+        local: w.sLocal[i],
+        moscow: w.sMoscow[i],
         movedByR7: kind === RECEIPT && w.rMoved[x] === 1,
-        ownerGroup: wrap ? (w.wGroup[x] as number) + 1 : g + 1,
+        ownerGroup: wrap ? w.wGroup[x] + 1 : g + 1,
         wrapType: wrap ? (w.wType[x] as 0 | 1 | 2) : null,
         nested: kind === START ? nestedOf(w, x) : [],
       });

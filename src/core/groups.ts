@@ -29,10 +29,10 @@ export function makeGroups(w: Work, timedeltaCheck: number): void {
   const cuts = u8(m).fill(0);
   let ng = m > 0 ? 1 : 0;
   for (let i = 1; i < m; i++) {
-    const kind = sKind[i] as number;
+    const kind = sKind[i];
     if (kind === FINISH) continue;
     if (receiptsMode && sKind[i - 1] === RECEIPT && kind !== RECEIPT) cuts[i] = CUT_RECEIPT;
-    else if ((sLocal[i] as number) - (sLocal[i - 1] as number) > delta) cuts[i] = CUT_TIME;
+    else if (sLocal[i] - sLocal[i - 1] > delta) cuts[i] = CUT_TIME;
     else continue;
     ng++;
   }
@@ -49,9 +49,9 @@ export function makeGroups(w: Work, timedeltaCheck: number): void {
   let latest = 0;
   let latestMoscow = 0;
   for (let i = 0; i < m; i++) {
-    const local = sLocal[i] as number;
-    const moscow = sMoscow[i] as number;
-    const cut = cuts[i] as number;
+    const local = sLocal[i];
+    const moscow = sMoscow[i];
+    const cut = cuts[i];
     if (i === 0 || cut !== CUT_NONE) {
       if (g >= 0) {
         gTo[g] = i;
@@ -62,7 +62,7 @@ export function makeGroups(w: Work, timedeltaCheck: number): void {
       g++;
       gFrom[g] = i;
       gCut[g] = cut;
-      gGap[g] = i === 0 ? 0 : (local - (sLocal[i - 1] as number)) / MICROS_PER_SECOND;
+      gGap[g] = i === 0 ? 0 : (local - sLocal[i - 1]) / MICROS_PER_SECOND;
       first = local;
       latest = local;
       latestMoscow = moscow;
@@ -71,7 +71,7 @@ export function makeGroups(w: Work, timedeltaCheck: number): void {
       if (local > latest) latest = local;
       if (moscow > latestMoscow) latestMoscow = moscow;
     }
-    if (sKind[i] === START) wGroup[sRef[i] as number] = g;
+    if (sKind[i] === START) wGroup[sRef[i]] = g;
   }
   if (g >= 0) {
     gTo[g] = m;
@@ -100,7 +100,7 @@ export function deferGroups(w: Work, now: Micros, lastEventTime: number): void {
   const minAge = lastEventTime * MICROS_PER_SECOND;
   let first = w.ng;
   for (let g = 0; g < w.ng; g++) {
-    if (now - (w.gLatestMoscow[g] as number) < minAge) {
+    if (now - w.gLatestMoscow[g] < minAge) {
       first = g;
       break;
     }

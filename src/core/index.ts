@@ -13,7 +13,6 @@ export type {
   ExplainedReceipt,
   ExplainedWrap,
   Explanation,
-  GroupCounts,
 } from './explain.js';
 export { formatMicros } from './time.js';
-export { releaseScratch } from './scratch.js';
+export { releaseScratch, scratchBytes } from './scratch.js';

@@ -10,14 +10,37 @@
 // positions. Nothing in the hot loops allocates per entry, so a million
 // events cost one sort per table and a few linear passes.
 
-import type { DeviceInput, RejectedRow } from './types.js';
+import type { DeviceInput, EventTable, GroupCounts, RejectedRow } from './types.js';
 
-/** Timeline entry kinds; the numeric value is the R6 tie rank at equal local time. */
-export const FINISH = 0;
-export const RECEIPT = 1;
-export const ALARM = 2;
-export const ISSUE = 3;
-export const START = 4;
+/**
+ * R6: the timeline's entry kinds in tie order. At equal local time an entry of
+ * an earlier kind stands first (remaining ties by row id). A kind's number is
+ * its index here, so comparing kinds compares R6 ranks: the timeline merge
+ * (timeline.ts), the kind constants below and explain's names and tables all
+ * come from this one table.
+ */
+export const R6_TIE_ORDER = [
+  { name: 'wrap_finish', table: 'polycomm_suitcase' },
+  { name: 'receipt', table: 'receipts' },
+  { name: 'alarm', table: 'polycommalarm' },
+  { name: 'issue', table: 'polycommissue' },
+  { name: 'wrap_start', table: 'polycomm_suitcase' },
+] as const satisfies readonly { name: string; table: EventTable }[];
+
+export type EntryKindName = (typeof R6_TIE_ORDER)[number]['name'];
+
+function rank(name: EntryKindName): number {
+  return R6_TIE_ORDER.findIndex((k) => k.name === name);
+}
+
+/** Timeline entry kinds (values are R6 ranks, see R6_TIE_ORDER). */
+export const FINISH = rank('wrap_finish');
+export const RECEIPT = rank('receipt');
+export const ALARM = rank('alarm');
+export const ISSUE = rank('issue');
+export const START = rank('wrap_start');
+/** Ranks after every kind: "no entry" in the timeline merge. */
+export const NO_KIND: number = R6_TIE_ORDER.length;
 
 /** R8 cut reasons (per group: the cut that opened it). */
 export const CUT_NONE = 0;
@@ -29,19 +52,7 @@ export const CSP = 1;
 export const UNPAID = 2;
 export const TO_ACCOUNT = 4;
 
-export interface Counts {
-  S1: number;
-  S2: number;
-  SU: number;
-  Q1: number;
-  Q2: number;
-  nA: number;
-  nI: number;
-  nR: number;
-  nS: number;
-}
-
-export function newCounts(): Counts {
+export function newCounts(): GroupCounts {
   return { S1: 0, S2: 0, SU: 0, Q1: 0, Q2: 0, nA: 0, nI: 0, nR: 0, nS: 0 };
 }
 

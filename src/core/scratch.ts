@@ -14,7 +14,9 @@
 // objects and arrays. The contents of a buffer are unspecified: every user
 // initialises what it reads (fill, or writes before reads).
 // Buffers above RETAIN elements are not kept (a huge device does not pin its
-// memory for the rest of the process); releaseScratch() drops everything.
+// memory for the rest of the process); releaseScratch() drops everything, and
+// the pass calls it after each chunk, so a chunk of large devices (each below
+// RETAIN, together hundreds of MB) is not kept to the end of the pass either.
 
 const RETAIN = 1 << 20;
 
@@ -44,6 +46,13 @@ export function releaseScratch(): void {
   i32Bufs = [];
   u8Bufs = [];
   resetScratch();
+}
+
+/** Bytes held by the retained buffers (what releaseScratch() gives back). */
+export function scratchBytes(): number {
+  let bytes = 0;
+  for (const bufs of [f64Bufs, i32Bufs, u8Bufs]) for (const b of bufs) bytes += b === undefined ? 0 : b.byteLength;
+  return bytes;
 }
 
 export function f64(n: number): Float64Array {

@@ -19,17 +19,17 @@ export function order(keys: Float64Array, ids: Float64Array, n: number): Int32Ar
   let max = -Infinity;
   let sorted = true;
   for (let i = 0; i < n; i++) {
-    const k = keys[i] as number;
+    const k = keys[i];
     if (k < min) min = k;
     if (k > max) max = k;
     if (sorted && i > 0) {
-      const d = (keys[i - 1] as number) - k;
-      if (d > 0 || (d === 0 && (ids[i - 1] as number) > (ids[i] as number))) sorted = false;
+      const d = keys[i - 1] - k;
+      if (d > 0 || (d === 0 && ids[i - 1] > ids[i])) sorted = false;
     }
     out[i] = i;
   }
   if (sorted) return out;
-  const cmp = (a: number, b: number): number => (keys[a] as number) - (keys[b] as number) || (ids[a] as number) - (ids[b] as number);
+  const cmp = (a: number, b: number): number => keys[a] - keys[b] || ids[a] - ids[b];
   const scale = (n - 1) / (max - min);
   // All keys equal (scale infinite) or a range beyond floating point (scale 0): one comparison sort.
   if (!(scale > 0 && scale < Infinity)) return out.sort(cmp);
@@ -37,31 +37,31 @@ export function order(keys: Float64Array, ids: Float64Array, n: number): Int32Ar
   const bucket = i32(n);
   const end = i32(n).fill(0);
   for (let i = 0; i < n; i++) {
-    const b = Math.min(n - 1, Math.floor(((keys[i] as number) - min) * scale));
+    const b = Math.min(n - 1, Math.floor((keys[i] - min) * scale));
     bucket[i] = b;
-    end[b] = (end[b] as number) + 1;
+    end[b]++;
   }
   // end[b] = one past the last slot of bucket b; fill from the back (bucket by bucket).
-  for (let b = 1; b < n; b++) end[b] = (end[b] as number) + (end[b - 1] as number);
+  for (let b = 1; b < n; b++) end[b] += end[b - 1];
   for (let i = n - 1; i >= 0; i--) {
-    const b = bucket[i] as number;
-    const slot = (end[b] as number) - 1;
+    const b = bucket[i];
+    const slot = end[b] - 1;
     end[b] = slot;
     out[slot] = i;
   }
   // Now end[b] is the first slot of bucket b; order each bucket of two or more.
   for (let b = 0; b < n; b++) {
-    const s = end[b] as number;
-    const e = b + 1 < n ? (end[b + 1] as number) : n;
+    const s = end[b];
+    const e = b + 1 < n ? end[b + 1] : n;
     const size = e - s;
     if (size < 2) continue;
     if (size <= 16) {
       // Insertion sort.
       for (let i = s + 1; i < e; i++) {
-        const x = out[i] as number;
+        const x = out[i];
         let j = i - 1;
-        while (j >= s && cmp(out[j] as number, x) > 0) {
-          out[j + 1] = out[j] as number;
+        while (j >= s && cmp(out[j], x) > 0) {
+          out[j + 1] = out[j];
           j--;
         }
         out[j + 1] = x;

@@ -8,14 +8,16 @@ function pad(n: number, width: number): string {
 
 /**
  * 'YYYY-MM-DD HH:MM:SS' of a zone-free wall-clock time, with '.ffffff'
- * appended only when the time has a sub-second part (so that two entries
- * ordered within one second stay distinguishable). Proleptic Gregorian
- * calendar; negative values are before 1970 (days-from-civil inverse after
- * H. Hinnant).
+ * appended when the time has a sub-second part (so that two entries ordered
+ * within one second stay distinguishable), or always with `fraction`
+ * 'always' (the generator's COPY rows). PostgreSQL reads both as `timestamp`.
+ * Proleptic Gregorian calendar; negative values are before 1970
+ * (days-from-civil inverse after H. Hinnant). Not a finite time: RangeError.
  */
-export function formatMicros(m: Micros): string {
+export function formatMicros(m: Micros, fraction: 'if-any' | 'always' = 'if-any'): string {
+  if (!Number.isFinite(m)) throw new RangeError(`not a time: ${m}`);
   const seconds = Math.floor(m / 1_000_000);
-  const fraction = Math.floor(m - seconds * 1_000_000);
+  const micros = Math.floor(m - seconds * 1_000_000);
   const days = Math.floor(seconds / 86_400);
   const secondOfDay = seconds - days * 86_400;
   const z = days + 719_468;
@@ -32,5 +34,5 @@ export function formatMicros(m: Micros): string {
   const ss = secondOfDay % 60;
   const y = year < 0 ? `-${pad(-year, 4)}` : pad(year, 4);
   const base = `${y}-${pad(month, 2)}-${pad(day, 2)} ${pad(hh, 2)}:${pad(mm, 2)}:${pad(ss, 2)}`;
-  return fraction === 0 ? base : `${base}.${pad(fraction, 6)}`;
+  return micros === 0 && fraction === 'if-any' ? base : `${base}.${pad(micros, 6)}`;
 }

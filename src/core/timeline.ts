@@ -1,9 +1,9 @@
 // R3 times, R4 validation, R5 nesting, R6 order, R7 receipt moves.
 
-import type { DeviceInput, EventTable, Mode, PointRow, ReceiptRow, RejectedRow, WrapRow } from './types.js';
+import type { DeviceInput, EventTable, Micros, Mode, PointRow, ReceiptRow, RejectReason, RejectedRow, WrapRow } from './types.js';
 import { order } from './sort.js';
 import { f64, i32, u8 } from './scratch.js';
-import { ALARM, FINISH, ISSUE, RECEIPT, START } from './model.js';
+import { ALARM, FINISH, ISSUE, NO_KIND, RECEIPT, START } from './model.js';
 import type { Work } from './model.js';
 
 const EMPTY_U8 = new Uint8Array(0);
@@ -27,212 +27,118 @@ function quantity(q: number | null): q is number {
   return q !== null && q >= 0;
 }
 
-/** Valid point rows of one table, ordered by (local, id), as columns. */
-interface PointColumns {
+/** What reading the tables gathers besides the columns. */
+interface Intake {
+  /** R4: invalid rows, one reason each. */
+  rejected: RejectedRow[];
+  /** R3: valid rows whose Moscow time was NULL. */
+  moscowFallbacks: number;
+}
+
+/** R3: a valid row's Moscow time; its local time (counted) when that is NULL. */
+function moscowOr(moscow: number | null, local: Micros, intake: Intake): Micros {
+  if (time(moscow)) return moscow;
+  intake.moscowFallbacks++;
+  return local;
+}
+
+/** R4 for each table: why a row is rejected (a NULL local time is reported first), or null. */
+function wrapFault(row: WrapRow): RejectReason | null {
+  if (!time(row.start) || !time(row.finish)) return 'null_local_time';
+  return row.finish < row.start ? 'finish_before_start' : null;
+}
+function pointFault(row: PointRow): RejectReason | null {
+  return time(row.local) ? null : 'null_local_time';
+}
+function receiptFault(row: ReceiptRow): RejectReason | null {
+  if (!time(row.local)) return 'null_local_time';
+  return quantity(row.single) && quantity(row.double) ? null : 'bad_quantity';
+}
+
+/** The valid rows of one table as they are found: index into the rows, sort time, id. */
+interface Kept {
   n: number;
+  src: Int32Array;
+  key: Float64Array;
   id: Float64Array;
-  local: Float64Array;
-  moscow: Float64Array;
+}
+
+function kept(capacity: number): Kept {
+  return { n: 0, src: i32(capacity), key: f64(capacity), id: f64(capacity) };
+}
+
+function keep(k: Kept, i: number, key: Micros, id: number): void {
+  const n = k.n++;
+  k.src[n] = i;
+  k.key[n] = key;
+  k.id[n] = id;
+}
+
+/** The kept rows' indexes ordered by (time, id). */
+function inOrder(k: Kept): Int32Array {
+  const at = order(k.key, k.id, k.n);
+  for (let j = 0; j < k.n; j++) at[j] = k.src[at[j]];
+  return at;
 }
 
 /**
- * R3 and R4, then R5 (nest). One pass over each table validates the rows
- * and copies what the analysis needs into columns (a NULL Moscow time becomes
- * the local time, counted once per valid row; for a wrap that is its `date`,
- * the Moscow finish). Invalid rows go to `rejected` (one reason each: a NULL
- * local time is reported first), sorted by table then id, and nowhere else.
- * In dwr mode receipts are not pending events (R2) and are ignored altogether.
- * Then each table is ordered once (by time, then id) and the columns are laid
- * out in that order.
+ * R4 for each table: valid rows are kept with their sort time; a rejected row
+ * is recorded with its reason and goes nowhere else. One loop per row type
+ * (not one generic loop with a callback) keeps each check inlined: this runs
+ * once per input row.
  */
-export function prepare(input: DeviceInput, mode: Mode): Work {
-  const rejected: RejectedRow[] = [];
-  let moscowFallbacks = 0;
+function validWraps(rows: readonly WrapRow[], intake: Intake): Int32Array {
+  const k = kept(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const reason = wrapFault(row);
+    if (reason === null) keep(k, i, row.start as Micros, row.id);
+    else intake.rejected.push({ table: 'polycomm_suitcase', id: row.id, reason });
+  }
+  return inOrder(k);
+}
 
-  // Wraps.
-  const inW = input.wraps;
-  let cap = inW.length;
-  const src = i32(cap);
-  let id = f64(cap);
-  const start = f64(cap);
-  const finish = f64(cap);
-  const finishMoscow = f64(cap);
-  const polycom = f64(cap);
-  const type = u8(cap);
-  let nv = 0;
-  for (let i = 0; i < cap; i++) {
-    const row = inW[i] as WrapRow;
-    const s = row.start;
-    const f = row.finish;
-    if (!time(s) || !time(f)) {
-      rejected.push({ table: 'polycomm_suitcase', id: row.id, reason: 'null_local_time' });
-    } else if (f < s) {
-      rejected.push({ table: 'polycomm_suitcase', id: row.id, reason: 'finish_before_start' });
-    } else {
-      let fm = row.finishMoscow;
-      if (!time(fm)) {
-        moscowFallbacks++;
-        fm = f;
-      }
-      const pc = row.polycomId;
-      const pt = row.packageType;
-      src[nv] = i;
-      id[nv] = row.id;
-      polycom[nv] = pc === null ? Number.NaN : pc;
-      type[nv] = pt === 1 || pt === 2 ? pt : 0;
-      start[nv] = s;
-      finish[nv] = f;
-      finishMoscow[nv++] = fm;
-    }
+function validPoints(rows: readonly PointRow[], table: 'polycommalarm' | 'polycommissue', intake: Intake): Int32Array {
+  const k = kept(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const reason = pointFault(row);
+    if (reason === null) keep(k, i, row.local as Micros, row.id);
+    else intake.rejected.push({ table, id: row.id, reason });
   }
-  const nw = nv;
-  const wOrder = order(start, id, nw);
-  const wSrc = i32(nw);
-  const wId = f64(nw);
-  const wPolycom = f64(nw);
-  const wStart = f64(nw);
-  const wFinish = f64(nw);
-  const wStartMoscow = f64(nw);
-  const wFinishMoscow = f64(nw);
-  const wType = u8(nw);
-  for (let k = 0; k < nw; k++) {
-    const j = wOrder[k] as number;
-    wSrc[k] = src[j] as number;
-    wId[k] = id[j] as number;
-    wPolycom[k] = polycom[j] as number;
-    wType[k] = type[j] as number;
-    const s = start[j] as number;
-    const f = finish[j] as number;
-    const fm = finishMoscow[j] as number;
-    wStart[k] = s;
-    wFinish[k] = f;
-    wFinishMoscow[k] = fm;
-    // R3: wrap start Moscow = date - (local_date - dateini_local)
-    wStartMoscow[k] = fm - (f - s);
-  }
+  return inOrder(k);
+}
 
-  // Alarms and issues: validated and ordered per table, then merged (alarm first on equal times).
-  const points = (rows: PointRow[], table: EventTable): PointColumns => {
-    const n = rows.length;
-    const cid = f64(n);
-    const clocal = f64(n);
-    const cmoscow = f64(n);
-    let c = 0;
-    for (let i = 0; i < n; i++) {
-      const row = rows[i] as PointRow;
-      const local = row.local;
-      if (!time(local)) {
-        rejected.push({ table, id: row.id, reason: 'null_local_time' });
-        continue;
-      }
-      let moscow = row.moscow;
-      if (!time(moscow)) {
-        moscowFallbacks++;
-        moscow = local;
-      }
-      cid[c] = row.id;
-      clocal[c] = local;
-      cmoscow[c++] = moscow;
-    }
-    const o = order(clocal, cid, c);
-    const out: PointColumns = { n: c, id: f64(c), local: f64(c), moscow: f64(c) };
-    for (let k = 0; k < c; k++) {
-      const j = o[k] as number;
-      out.id[k] = cid[j] as number;
-      out.local[k] = clocal[j] as number;
-      out.moscow[k] = cmoscow[j] as number;
-    }
-    return out;
-  };
-  const al = points(input.alarms, 'polycommalarm');
-  const is = points(input.issues, 'polycommissue');
-  const np = al.n + is.n;
-  const pId = f64(np);
-  const pKind = u8(np);
-  const pLocal = f64(np);
-  const pMoscow = f64(np);
-  let ia = 0;
-  let ii = 0;
-  for (let k = 0; k < np; k++) {
-    if (ii >= is.n || (ia < al.n && (al.local[ia] as number) <= (is.local[ii] as number))) {
-      pId[k] = al.id[ia] as number;
-      pLocal[k] = al.local[ia] as number;
-      pMoscow[k] = al.moscow[ia++] as number;
-      pKind[k] = ALARM;
-    } else {
-      pId[k] = is.id[ii] as number;
-      pLocal[k] = is.local[ii] as number;
-      pMoscow[k] = is.moscow[ii++] as number;
-      pKind[k] = ISSUE;
-    }
+function validReceipts(rows: readonly ReceiptRow[], intake: Intake): Int32Array {
+  const k = kept(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const reason = receiptFault(row);
+    if (reason === null) keep(k, i, row.local as Micros, row.id);
+    else intake.rejected.push({ table: 'receipts', id: row.id, reason });
   }
+  return inOrder(k);
+}
 
-  // Receipts (receipts mode only).
-  const inR = mode === 'receipts' ? input.receipts : [];
-  cap = inR.length;
-  id = f64(cap);
-  const local = f64(cap);
-  const moscow = f64(cap);
-  const single = f64(cap);
-  const double = f64(cap);
-  nv = 0;
-  for (let i = 0; i < cap; i++) {
-    const row = inR[i] as ReceiptRow;
-    const l = row.local;
-    const q1 = row.single;
-    const q2 = row.double;
-    if (!time(l)) {
-      rejected.push({ table: 'receipts', id: row.id, reason: 'null_local_time' });
-    } else if (!quantity(q1) || !quantity(q2)) {
-      rejected.push({ table: 'receipts', id: row.id, reason: 'bad_quantity' });
-    } else {
-      let m = row.moscow;
-      if (!time(m)) {
-        moscowFallbacks++;
-        m = l;
-      }
-      id[nv] = row.id;
-      local[nv] = l;
-      moscow[nv] = m;
-      single[nv] = q1;
-      double[nv++] = q2;
-    }
-  }
-  const nr = nv;
-  const rOrder = order(local, id, nr);
-  const rId = f64(nr);
-  const rLocal = f64(nr);
-  const rMoscow = f64(nr);
-  const rSingle = f64(nr);
-  const rDouble = f64(nr);
-  for (let k = 0; k < nr; k++) {
-    const j = rOrder[k] as number;
-    rId[k] = id[j] as number;
-    rLocal[k] = local[j] as number;
-    rMoscow[k] = moscow[j] as number;
-    rSingle[k] = single[j] as number;
-    rDouble[k] = double[j] as number;
-  }
+type WrapColumns = Pick<Work, 'nw' | 'wSrc' | 'wId' | 'wPolycom' | 'wStart' | 'wFinish' | 'wStartMoscow' | 'wFinishMoscow' | 'wType' | 'wNestHead' | 'wNestTail' | 'wGroup' | 'wPaidBy' | 'wPaidType' | 'wVerdict' | 'wIssue'>;
+type PointColumns = Pick<Work, 'np' | 'pId' | 'pKind' | 'pLocal' | 'pMoscow' | 'pWrap' | 'pNext'>;
+type ReceiptColumns = Pick<Work, 'nr' | 'rId' | 'rLocal' | 'rMoscow' | 'rSingle' | 'rDouble' | 'rLeftSingle' | 'rLeftDouble' | 'rMoved' | 'rStatus'>;
+type TimelineColumns = Omit<Work, 'receiptsMode' | 'rejected' | 'moscowFallbacks' | 'input' | keyof WrapColumns | keyof PointColumns | keyof ReceiptColumns>;
 
-  rejected.sort((a, b) => TABLE_RANK[a.table] - TABLE_RANK[b.table] || a.id - b.id);
-  const rLeftSingle = f64(nr);
-  const rLeftDouble = f64(nr);
-  rLeftSingle.set(rSingle);
-  rLeftDouble.set(rDouble);
-  const w: Work = {
-    receiptsMode: mode === 'receipts',
-    rejected,
-    moscowFallbacks,
-    input,
+/** Valid wraps by (start, id); for a wrap the R3 fallback is its `date`, the Moscow finish. */
+function wrapColumns(rows: readonly WrapRow[], intake: Intake): WrapColumns {
+  const at = validWraps(rows, intake);
+  const nw = at.length;
+  const c: WrapColumns = {
     nw,
-    wSrc,
-    wId,
-    wPolycom,
-    wStart,
-    wFinish,
-    wStartMoscow,
-    wFinishMoscow,
-    wType,
+    wSrc: at,
+    wId: f64(nw),
+    wPolycom: f64(nw),
+    wStart: f64(nw),
+    wFinish: f64(nw),
+    wStartMoscow: f64(nw),
+    wFinishMoscow: f64(nw),
+    wType: u8(nw),
     wNestHead: i32(nw).fill(-1),
     wNestTail: i32(nw).fill(-1),
     wGroup: i32(nw).fill(-1),
@@ -240,23 +146,83 @@ export function prepare(input: DeviceInput, mode: Mode): Work {
     wPaidType: u8(nw).fill(0),
     wVerdict: u8(nw).fill(0),
     wIssue: u8(nw).fill(0),
-    np,
-    pId,
-    pKind,
-    pLocal,
-    pMoscow,
-    pWrap: i32(np).fill(-1),
-    pNext: i32(np).fill(-1),
+  };
+  const { wId, wPolycom, wStart, wFinish, wStartMoscow, wFinishMoscow, wType } = c;
+  for (let k = 0; k < nw; k++) {
+    const row = rows[at[k]];
+    const start = row.start as Micros; // valid (R4): not NULL
+    const finish = row.finish as Micros;
+    const finishMoscow = moscowOr(row.finishMoscow, finish, intake);
+    const type = row.packageType;
+    wId[k] = row.id;
+    wPolycom[k] = row.polycomId === null ? Number.NaN : row.polycomId;
+    wType[k] = type === 1 || type === 2 ? type : 0;
+    wStart[k] = start;
+    wFinish[k] = finish;
+    wFinishMoscow[k] = finishMoscow;
+    // R3: wrap start Moscow = date - (local_date - dateini_local)
+    wStartMoscow[k] = finishMoscow - (finish - start);
+  }
+  return c;
+}
+
+/** Valid alarms and issues, each table by (local, id), merged with the alarm first on equal times (R6). */
+function pointColumns(alarms: readonly PointRow[], issues: readonly PointRow[], intake: Intake): PointColumns {
+  const a = validPoints(alarms, 'polycommalarm', intake);
+  const b = validPoints(issues, 'polycommissue', intake);
+  const na = a.length;
+  const nb = b.length;
+  const np = na + nb;
+  const c: PointColumns = { np, pId: f64(np), pKind: u8(np), pLocal: f64(np), pMoscow: f64(np), pWrap: i32(np).fill(-1), pNext: i32(np).fill(-1) };
+  const { pId, pKind, pLocal, pMoscow } = c;
+  let ia = 0;
+  let ib = 0;
+  for (let k = 0; k < np; k++) {
+    const alarm = ib >= nb || (ia < na && (alarms[a[ia]].local as Micros) <= (issues[b[ib]].local as Micros));
+    const row = alarm ? alarms[a[ia++]] : issues[b[ib++]];
+    const local = row.local as Micros;
+    pId[k] = row.id;
+    pKind[k] = alarm ? ALARM : ISSUE;
+    pLocal[k] = local;
+    pMoscow[k] = moscowOr(row.moscow, local, intake);
+  }
+  return c;
+}
+
+/** Valid receipts by (local, id), all positions still left (R12). */
+function receiptColumns(rows: readonly ReceiptRow[], intake: Intake): ReceiptColumns {
+  const at = validReceipts(rows, intake);
+  const nr = at.length;
+  const c: ReceiptColumns = {
     nr,
-    rId,
-    rLocal,
-    rMoscow,
-    rSingle,
-    rDouble,
-    rLeftSingle,
-    rLeftDouble,
+    rId: f64(nr),
+    rLocal: f64(nr),
+    rMoscow: f64(nr),
+    rSingle: f64(nr),
+    rDouble: f64(nr),
+    rLeftSingle: f64(nr),
+    rLeftDouble: f64(nr),
     rMoved: u8(nr).fill(0),
     rStatus: u8(nr).fill(0),
+  };
+  const { rId, rLocal, rMoscow, rSingle, rDouble } = c;
+  for (let k = 0; k < nr; k++) {
+    const row = rows[at[k]];
+    const local = row.local as Micros; // valid (R4): not NULL
+    rId[k] = row.id;
+    rLocal[k] = local;
+    rMoscow[k] = moscowOr(row.moscow, local, intake);
+    rSingle[k] = row.single as number; // valid (R4): not NULL, not negative
+    rDouble[k] = row.double as number;
+  }
+  c.rLeftSingle.set(rSingle);
+  c.rLeftDouble.set(rDouble);
+  return c;
+}
+
+/** Filled by buildTimeline and makeGroups. */
+function emptyTimeline(): TimelineColumns {
+  return {
     m: 0,
     sKind: EMPTY_U8,
     sRef: EMPTY_I32,
@@ -273,6 +239,31 @@ export function prepare(input: DeviceInput, mode: Mode): Work {
     gType: EMPTY_U8,
     gBalanced: EMPTY_U8,
     firstDeferred: 0,
+  };
+}
+
+/**
+ * R3 and R4, then R5 (nest). Each table's rows are validated, ordered (by
+ * time, then id) and copied into columns (a NULL Moscow time becomes the local
+ * time, counted once per valid row). Invalid rows go to `rejected`, sorted by
+ * table then id, and nowhere else. In dwr mode receipts are not pending events
+ * (R2) and are ignored altogether.
+ */
+export function prepare(input: DeviceInput, mode: Mode): Work {
+  const intake: Intake = { rejected: [], moscowFallbacks: 0 };
+  const wraps = wrapColumns(input.wraps, intake);
+  const points = pointColumns(input.alarms, input.issues, intake);
+  const receipts = receiptColumns(mode === 'receipts' ? input.receipts : [], intake);
+  const rejected = intake.rejected.sort((a, b) => TABLE_RANK[a.table] - TABLE_RANK[b.table] || a.id - b.id);
+  const w: Work = {
+    receiptsMode: mode === 'receipts',
+    rejected,
+    moscowFallbacks: intake.moscowFallbacks,
+    input,
+    ...wraps,
+    ...points,
+    ...receipts,
+    ...emptyTimeline(),
   };
   nest(w);
   return w;
@@ -294,12 +285,12 @@ function nest(w: Work): void {
   let added = 0;
   let head = 0;
   for (let p = 0; p < np; p++) {
-    const t = pLocal[p] as number;
-    while (added < nw && (wStart[added] as number) < t) added++;
-    while (head < added && (wFinish[head] as number) <= t) head++;
+    const t = pLocal[p];
+    while (added < nw && wStart[added] < t) added++;
+    while (head < added && wFinish[head] <= t) head++;
     if (head < added) {
       pWrap[p] = head;
-      const tail = wNestTail[head] as number;
+      const tail = wNestTail[head];
       if (tail < 0) wNestHead[head] = p;
       else pNext[tail] = p;
       wNestTail[head] = p;
@@ -307,83 +298,88 @@ function nest(w: Work): void {
   }
 }
 
+/** The wraps with finish > start, by (finish, id): the merge's finish stream. */
+function finishStream(w: Work): Int32Array {
+  const { nw, wId, wStart, wFinish } = w;
+  const key = f64(nw);
+  const id = f64(nw);
+  const wrap = i32(nw);
+  let n = 0;
+  for (let i = 0; i < nw; i++) {
+    if (wFinish[i] === wStart[i]) continue;
+    key[n] = wFinish[i];
+    id[n] = wId[i];
+    wrap[n++] = i;
+  }
+  const fin = order(key, id, n);
+  for (let k = 0; k < n; k++) fin[k] = wrap[fin[k]];
+  return fin;
+}
+
+/** The points not nested in a wrap (R5), in their order. */
+function topLevelPoints(w: Work): Int32Array {
+  const { np, pWrap } = w;
+  const top = i32(np);
+  let n = 0;
+  for (let p = 0; p < np; p++) if (pWrap[p] < 0) top[n++] = p;
+  return top.subarray(0, n);
+}
+
+/** R6: an entry at local time t of kind `kind` stands before one at (bestT, bestKind). */
+function before(t: Micros, kind: number, bestT: Micros, bestKind: number): boolean {
+  return t < bestT || (t === bestT && kind < bestKind);
+}
+
 /**
- * R6 and R7. Builds the timeline: a 4-way merge of wrap starts (sorted with the
- * wraps), top-level points, wrap finishes and receipts. On equal local times
- * the first stream checked wins, in R6 rank order: finish, receipt, point
- * (alarm before issue, already merged), start. Within a stream the row-id tie
- * break was done by the sort. The finish of a zero-length wrap is written
- * immediately after its own start and is not part of the finish stream.
- * Then (receipts mode) R7, then the entries' own times.
+ * R6 and R7. Builds the timeline: a merge of four streams, each already in
+ * (time, row id) order: wrap starts (the wraps' order), top-level points
+ * (alarm before issue, already merged), wrap finishes and receipts. The next
+ * entry is always the stream head with the least (local time, R6 rank); the
+ * kinds are the ranks (R6_TIE_ORDER). The finish of a zero-length wrap is
+ * written immediately after its own start and is not part of the finish
+ * stream. Then (receipts mode) R7, then the entries' own times.
  */
 export function buildTimeline(w: Work): void {
-  const { nw, np, nr, wId, wStart, wFinish, pLocal, pKind, pWrap, rLocal } = w;
-  // Finish stream: wraps with finish > start, by (finish, id).
-  let nf = 0;
-  for (let i = 0; i < nw; i++) if ((wFinish[i] as number) !== (wStart[i] as number)) nf++;
-  const fKey = f64(nf);
-  const fId = f64(nf);
-  const fWrap = i32(nf);
-  nf = 0;
-  for (let i = 0; i < nw; i++) {
-    if ((wFinish[i] as number) === (wStart[i] as number)) continue;
-    fKey[nf] = wFinish[i] as number;
-    fId[nf] = wId[i] as number;
-    fWrap[nf++] = i;
-  }
-  const fOrder = order(fKey, fId, nf);
-  const fin = i32(nf);
-  for (let k = 0; k < nf; k++) fin[k] = fWrap[fOrder[k] as number] as number;
-  // Top-level point stream.
-  let ntop = 0;
-  for (let p = 0; p < np; p++) if ((pWrap[p] as number) < 0) ntop++;
-  const top = i32(ntop);
-  ntop = 0;
-  for (let p = 0; p < np; p++) if ((pWrap[p] as number) < 0) top[ntop++] = p;
-
+  const { nw, nr, wStart, wFinish, pLocal, pKind, rLocal } = w;
+  const fin = finishStream(w);
+  const top = topLevelPoints(w);
+  const nf = fin.length;
+  const ntop = top.length;
   const m = 2 * nw + ntop + nr;
   const sKind = u8(m);
   const sRef = i32(m);
-  let ia = 0; // starts
-  let ib = 0; // top points
-  let ic = 0; // finishes
-  let id = 0; // receipts
+  let starts = 0;
+  let points = 0;
+  let finishes = 0;
+  let receipts = 0;
   let k = 0;
   while (k < m) {
-    let best = 0;
-    let bestLocal = Infinity;
-    if (ic < nf) {
-      bestLocal = wFinish[fin[ic] as number] as number;
-      best = 3;
+    let kind = NO_KIND;
+    let t = Infinity;
+    if (finishes < nf && before(wFinish[fin[finishes]], FINISH, t, kind)) {
+      t = wFinish[fin[finishes]];
+      kind = FINISH;
     }
-    if (id < nr && (rLocal[id] as number) < bestLocal) {
-      bestLocal = rLocal[id] as number;
-      best = 4;
+    if (receipts < nr && before(rLocal[receipts], RECEIPT, t, kind)) {
+      t = rLocal[receipts];
+      kind = RECEIPT;
     }
-    if (ib < ntop && (pLocal[top[ib] as number] as number) < bestLocal) {
-      bestLocal = pLocal[top[ib] as number] as number;
-      best = 2;
+    if (points < ntop && before(pLocal[top[points]], pKind[top[points]], t, kind)) {
+      t = pLocal[top[points]];
+      kind = pKind[top[points]];
     }
-    if (ia < nw && (wStart[ia] as number) < bestLocal) best = 1;
-    if (best === 3) {
-      sKind[k] = FINISH;
-      sRef[k++] = fin[ic++] as number;
-    } else if (best === 4) {
-      sKind[k] = RECEIPT;
-      sRef[k++] = id++;
-    } else if (best === 2) {
-      const p = top[ib++] as number;
-      sKind[k] = pKind[p] as number;
-      sRef[k++] = p;
-    } else {
-      sKind[k] = START;
-      sRef[k++] = ia;
-      if ((wFinish[ia] as number) === (wStart[ia] as number)) {
+    if (starts < nw && before(wStart[starts], START, t, kind)) kind = START;
+    sKind[k] = kind;
+    if (kind === FINISH) sRef[k++] = fin[finishes++];
+    else if (kind === RECEIPT) sRef[k++] = receipts++;
+    else if (kind === START) {
+      sRef[k++] = starts;
+      if (wFinish[starts] === wStart[starts]) {
         sKind[k] = FINISH;
-        sRef[k++] = ia;
+        sRef[k++] = starts;
       }
-      ia++;
-    }
+      starts++;
+    } else sRef[k++] = top[points++];
   }
   w.m = m;
   w.sKind = sKind;
@@ -411,8 +407,8 @@ function moveReceipts(w: Work): void {
   let inWrap = false;
   let n = 0;
   for (let i = 0; i < m; i++) {
-    const kind = sKind[i] as number;
-    const ref = sRef[i] as number;
+    const kind = sKind[i];
+    const ref = sRef[i];
     if (kind === RECEIPT && inWrap) {
       rMoved[ref] = 1;
       held.push(ref);
@@ -424,17 +420,20 @@ function moveReceipts(w: Work): void {
       inWrap = true;
     } else if (kind === FINISH) {
       inWrap = false;
-      for (let h = 0; h < held.length; h++) {
-        sKind[n] = RECEIPT;
-        sRef[n++] = held[h] as number;
-      }
-      held.length = 0;
+      n = release(held, sKind, sRef, n);
     }
   }
+  release(held, sKind, sRef, n);
+}
+
+/** Writes the held receipts at position n on; returns the next position. */
+function release(held: number[], sKind: Uint8Array, sRef: Int32Array, n: number): number {
   for (let h = 0; h < held.length; h++) {
     sKind[n] = RECEIPT;
-    sRef[n++] = held[h] as number;
+    sRef[n++] = held[h];
   }
+  held.length = 0;
+  return n;
 }
 
 /** Every entry keeps its own times (R7: the sequence is no longer sorted). */
@@ -443,23 +442,23 @@ function fillTimes(w: Work): void {
   const sLocal = f64(m);
   const sMoscow = f64(m);
   for (let i = 0; i < m; i++) {
-    const r = sRef[i] as number;
+    const r = sRef[i];
     switch (sKind[i]) {
       case START:
-        sLocal[i] = w.wStart[r] as number;
-        sMoscow[i] = w.wStartMoscow[r] as number;
+        sLocal[i] = w.wStart[r];
+        sMoscow[i] = w.wStartMoscow[r];
         break;
       case FINISH:
-        sLocal[i] = w.wFinish[r] as number;
-        sMoscow[i] = w.wFinishMoscow[r] as number;
+        sLocal[i] = w.wFinish[r];
+        sMoscow[i] = w.wFinishMoscow[r];
         break;
       case RECEIPT:
-        sLocal[i] = w.rLocal[r] as number;
-        sMoscow[i] = w.rMoscow[r] as number;
+        sLocal[i] = w.rLocal[r];
+        sMoscow[i] = w.rMoscow[r];
         break;
       default:
-        sLocal[i] = w.pLocal[r] as number;
-        sMoscow[i] = w.pMoscow[r] as number;
+        sLocal[i] = w.pLocal[r];
+        sMoscow[i] = w.pMoscow[r];
     }
   }
   w.sLocal = sLocal;

@@ -86,7 +86,48 @@ export interface RejectedRow {
 export type TaskType = 1 | 2 | 3 | 4 | 5;
 export type AnalyzerIssueType = 7 | 8 | 9;
 
-/** A `polycommissue` row the analyzer inserts (R14). `id` column = 22222222, status = 1, createtime = now. */
+/**
+ * R14: the `polycommissue.id` value that marks the analyzer's own issue rows
+ * (device-side issues carry the device's own number there). Never read back as
+ * a pending issue (R2).
+ */
+export const ANALYZER_ISSUE_MARKER = 22222222;
+
+/** R11 task types by number, as operators read them (6 is the device's own, never written by the analyzer). */
+export const TASK_TYPE_NAMES: Record<number, string> = {
+  1: 'notification',
+  2: 'receipt without wrap',
+  3: 'receipts without wraps and notification',
+  4: 'KPU/KnPU',
+  5: 'mixed',
+  6: 'motor running without wraps',
+};
+
+/** R13, R14: the analyzer's own issue types. */
+export const ANALYZER_ISSUE_NAMES: Record<number, string> = {
+  7: 'unpaid wrap',
+  8: 'double wrap paid as single',
+  9: 'single wrap paid as double',
+};
+
+/**
+ * The counts of one group (section 4 of the spec): typed and untyped wraps by
+ * their wrap_start (S1, S2, SU), positions over its receipts (Q1, Q2), its
+ * top-level alarms and issues (nA, nI), receipts (nR) and wraps (nS).
+ */
+export interface GroupCounts {
+  S1: number;
+  S2: number;
+  SU: number;
+  Q1: number;
+  Q2: number;
+  nA: number;
+  nI: number;
+  nR: number;
+  nS: number;
+}
+
+/** A `polycommissue` row the analyzer inserts (R14). `id` column = ANALYZER_ISSUE_MARKER, status = 1, createtime = now. */
 export interface AnalyzerIssue {
   type: AnalyzerIssueType;
   /** The wrap's primary key (`polycomm_suitcase.id`), for logs and explain. */

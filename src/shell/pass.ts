@@ -3,7 +3,7 @@
 // with one query per table per chunk (R2), lets the core decide, and writes
 // each device's plan in its own transaction (R16-R18).
 import type { PassConfig } from '../infra/config.js';
-import { analyzeDevice } from '../core/index.js';
+import { analyzeDevice, releaseScratch } from '../core/index.js';
 import { firstChunkSize, nextChunkSize, type ChunkBounds } from './chunks.js';
 import { selectReady, type ReadyDevice } from '../core/devices.js';
 import { countNewRows, longestTable, planRows, sliceRows } from '../sql/plan-rows.js';
@@ -96,6 +96,7 @@ export async function runPass(ctx: PassContext): Promise<void> {
       if (ctx.stop.requested) break;
       size = nextChunkSize(bounds, size, mine.length, countEvents(inputs));
       const plans = analyzeChunk(ctx, settings, mine, inputs, issueTypes);
+      releaseScratch(); // the core's scratch memory of this chunk's biggest device is not kept to the end of the pass
       await writeChunk(ctx, plans);
     } finally {
       // a lost connection has already released the locks with the session

@@ -2,6 +2,7 @@
 // table, and the oldest pending Moscow time. Served by the partial
 // "pending" indexes of 03-analyzer.sql. Receipts count only in receipts mode
 // (R2): pass no codes for dwr.
+import { ANALYZER_ISSUE_MARKER } from '../core/index.js';
 import type { Sql } from '../infra/db.js';
 
 export interface BacklogRow {
@@ -20,7 +21,7 @@ export async function pendingBacklog(sql: Sql, deviceIds: number[], codes: numbe
       select count(*) as n, min(date) as oldest from polycommalarm where status = 0 and device = any(${deviceIds}::int[])
     ), i as (
       select count(*) as n, min(date) as oldest from polycommissue
-      where status = 0 and device = any(${deviceIds}::int[]) and id is distinct from 22222222
+      where status = 0 and device = any(${deviceIds}::int[]) and id is distinct from ${ANALYZER_ISSUE_MARKER}
     ), r as (
       select count(*) as n, min(dateclosemoscow) as oldest from receipts
       where status = 0 and analyzer_code_to_int(devicecode) = any(${codes}::int[])

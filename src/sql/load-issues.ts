@@ -1,11 +1,10 @@
 // R2, R3: pending device issues of a chunk of devices (packed: see
-// packed-rows.ts). Rows with id 22222222 are the analyzer's own (R14) and
-// never read, whatever their status.
+// packed-rows.ts). Rows with id ANALYZER_ISSUE_MARKER are the analyzer's own
+// (R14) and never read, whatever their status.
+import { ANALYZER_ISSUE_MARKER } from '../core/index.js';
 import type { Sql } from '../infra/db.js';
 import { readPoint, type LoadedPoint } from './load-alarms.js';
 import { unpack } from './packed-rows.js';
-
-export const ANALYZER_ISSUE_MARKER = 22222222;
 
 export async function loadPendingIssues(sql: Sql, deviceIds: number[]): Promise<LoadedPoint[]> {
   const parts = await sql<{ packed: string }[]>`

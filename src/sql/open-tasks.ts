@@ -1,6 +1,7 @@
 // `analyzer open-tasks`: the unresolved tasks (resolved = false), newest first,
 // with their device, number of linked events and the analyzer issue types
-// (polycommissue rows with id 22222222) linked to them. Bounded by `limit`.
+// (polycommissue rows with id ANALYZER_ISSUE_MARKER) linked to them. Bounded by `limit`.
+import { ANALYZER_ISSUE_MARKER } from '../core/index.js';
 import type { Sql } from '../infra/db.js';
 
 export interface OpenTaskFilter {
@@ -39,7 +40,7 @@ export async function openTasks(sql: Sql, filter: OpenTaskFilter, limit: number)
       coalesce((
         select array_agg(distinct i.type order by i.type)
         from task_to_event e
-        join polycommissue i on i.polycommissue_id = e.event_id and i.id = 22222222
+        join polycommissue i on i.polycommissue_id = e.event_id and i.id = ${ANALYZER_ISSUE_MARKER}
         where e.task_id = t.id and e.table_name = 'polycommissue'
       ), '{}'::int[]) as issue_types
     from task t

@@ -7,8 +7,9 @@
 // scans of exactly the chunk's rows, whatever the size of the backlog (without
 // them the planner merge-joins along the whole primary key or hashes every
 // pending receipt, once per chunk).
+import { ANALYZER_ISSUE_MARKER } from '../core/index.js';
 import type { Sql } from '../infra/db.js';
-import { ANALYZER_ISSUE_MARKER, type PlanRows } from './plan-rows.js';
+import type { PlanRows } from './plan-rows.js';
 import { booleanArray, numberArray, textArray } from './array-literal.js';
 
 // Every column travels as one array literal (src/sql/array-literal.ts).

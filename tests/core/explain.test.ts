@@ -21,6 +21,14 @@ describe('formatMicros', () => {
     expect(formatMicros(Date.UTC(-1, 0, 1) * 1000)).toBe('-0001-01-01 00:00:00');
   });
 
+  it("writes all six fraction digits with 'always' and refuses what is not a time", () => {
+    expect(formatMicros(t('10:00:30'), 'always')).toBe('2024-03-15 10:00:30.000000');
+    expect(formatMicros(t('10:00:00.000250'), 'always')).toBe('2024-03-15 10:00:00.000250');
+    expect(formatMicros(-S, 'always')).toBe('1969-12-31 23:59:59.000000');
+    expect(() => formatMicros(Number.NaN)).toThrow(RangeError);
+    expect(() => formatMicros(Infinity, 'always')).toThrow(RangeError);
+  });
+
   it('agrees with Date.UTC over a wide range of days', () => {
     for (let d = -800_000; d <= 800_000; d += 997) {
       const ms = d * 86_400_000 + 45_296_000; // 12:34:56

@@ -3,9 +3,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { order } from '../../src/core/sort.js';
-import { f64, i32, releaseScratch, resetScratch, u8 } from '../../src/core/scratch.js';
-import { analyzeDevice, explainDevice } from '../../src/core/index.js';
-import { A, D, I, LATE, R, W, settings } from './helpers.js';
+import { f64, i32, resetScratch, u8 } from '../../src/core/scratch.js';
+import { analyzeDevice, explainDevice, releaseScratch, scratchBytes } from '../../src/core/index.js';
+import type { DeviceInput } from '../../src/core/index.js';
+import { A, D, DAY, I, LATE, R, S, W, settings } from './helpers.js';
 
 function reference(keys: number[], ids: number[]): number[] {
   return keys.map((_, i) => i).sort((a, b) => keys[a]! - keys[b]! || ids[a]! - ids[b]!);
@@ -68,6 +69,30 @@ describe('scratch space', () => {
     releaseScratch();
     expect(i32(10).buffer).not.toBe(small.buffer);
     expect(f64(10).buffer).not.toBe(f.buffer);
+  });
+
+  it('shrinks after a chunk: a big device keeps tens of MB until releaseScratch, then nothing; plans are unchanged', () => {
+    // A device of 200,000 wraps and receipts: every buffer stays below the
+    // retain limit, so without a release they would stay for the whole pass.
+    const big: DeviceInput = { deviceId: 1, wraps: [], alarms: [], issues: [], receipts: [] };
+    for (let k = 0; k < 100_000; k++) {
+      const start = DAY + k * 60 * S;
+      big.wraps.push({ id: 2 * k + 1, polycomId: k, totalid: k, duration: 30, packageType: 1, start, finish: start + 30 * S, finishMoscow: start + 30 * S });
+      big.receipts.push({ id: 2 * k + 2, local: start + 40 * S, moscow: start + 40 * S, single: 1, double: 0 });
+    }
+    const small = D(W(1, '10:00', '10:02', 2), R(3, '10:03', 0, 1));
+    releaseScratch();
+    expect(scratchBytes()).toBe(0);
+    const before = analyzeDevice(small, settings(), LATE);
+    const kept = scratchBytes();
+    expect(kept).toBeLessThan(1 << 20);
+    const plan = analyzeDevice(big, settings(), LATE + 200 * 86_400 * S);
+    expect(plan.tasks).toHaveLength(100_000);
+    expect(scratchBytes()).toBeGreaterThan(20 << 20);
+    releaseScratch(); // what the pass does after each chunk
+    expect(scratchBytes()).toBe(0);
+    expect(analyzeDevice(small, settings(), LATE)).toEqual(before);
+    expect(scratchBytes()).toBe(kept);
   });
 
   it('results never alias scratch memory: a later call does not change an earlier plan or explanation', () => {

@@ -1,6 +1,7 @@
 // R3 times, R4 invalid rows, R5 nesting, R6 order, R7 receipt moves.
 
 import { describe, expect, it } from 'vitest';
+import { ALARM, FINISH, ISSUE, R6_TIE_ORDER, RECEIPT, START } from '../../src/core/model.js';
 import { A, I, LATE, R, S, W, dwr, events, explain, msk, run, t, timeline, verdict, wrapUpdate, OFFSET, UNFIT_UNPAID } from './helpers.js';
 
 describe('R3 times', () => {
@@ -182,6 +183,12 @@ describe('R5 nesting', () => {
 });
 
 describe('R6 entries and order', () => {
+  it('R6: the tie order is one table, and the kind constants are its ranks', () => {
+    expect(R6_TIE_ORDER.map((k) => k.name)).toEqual(['wrap_finish', 'receipt', 'alarm', 'issue', 'wrap_start']);
+    expect([FINISH, RECEIPT, ALARM, ISSUE, START]).toEqual([0, 1, 2, 3, 4]);
+    expect(R6_TIE_ORDER.map((k) => k.table)).toEqual(['polycomm_suitcase', 'receipts', 'polycommalarm', 'polycommissue', 'polycomm_suitcase']);
+  });
+
   it('R6: ties at the same time: wrap_finish, receipt, alarm, issue, wrap_start, then row id', () => {
     const e = explain([
       W(2, '10:05', '10:06', 1),

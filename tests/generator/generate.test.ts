@@ -13,8 +13,8 @@ import {
   rowCount,
 } from '../../generator/generate.js';
 import type { Dataset, GenerateOptions } from '../../generator/generate.js';
-import { copyChunks, formatMicros } from '../../generator/load.js';
-import { analyzeDevice } from '../../src/core/index.js';
+import { copyChunks } from '../../generator/load.js';
+import { analyzeDevice, formatMicros as formatTime } from '../../src/core/index.js';
 import type { DeviceInput, DevicePlan, Micros, Mode } from '../../src/core/index.js';
 
 const END: Micros = Date.UTC(2024, 5, 1, 12, 0, 0) * 1000;
@@ -387,7 +387,10 @@ describe('demoDataset', () => {
   });
 });
 
-describe('formatMicros', () => {
+// The COPY rows' times: the core's formatter with all six fraction digits.
+const formatMicros = (m: number) => formatTime(m, 'always');
+
+describe('formatMicros (COPY rows)', () => {
   it('formats zone-free Micros with six fraction digits', () => {
     expect(formatMicros(0)).toBe('1970-01-01 00:00:00.000000');
     expect(formatMicros(END)).toBe('2024-06-01 12:00:00.000000');

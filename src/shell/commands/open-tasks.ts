@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
+import { ANALYZER_ISSUE_NAMES, TASK_TYPE_NAMES } from '../../core/index.js';
 import { ConfigError, type ConnectionConfig } from '../../infra/config.js';
 import { describeError, open, waitForDatabase } from '../../infra/db.js';
 import { EXIT } from '../../infra/exit-codes.js';
@@ -13,23 +14,6 @@ import type { Logger } from '../../infra/log.js';
 import { openTaskCounts } from '../../sql/open-tasks-counts.js';
 import { openTasks, type OpenTaskFilter } from '../../sql/open-tasks.js';
 import { table } from './status.js';
-
-/** R11. */
-export const TASK_TYPE_NAMES: Record<number, string> = {
-  1: 'notification',
-  2: 'receipt without wrap',
-  3: 'receipts without wraps and notification',
-  4: 'KPU/KnPU',
-  5: 'mixed',
-  6: 'motor running without wraps',
-};
-
-/** R13, R14: the analyzer's own issue types. */
-export const ANALYZER_ISSUE_NAMES: Record<number, string> = {
-  7: 'unpaid wrap',
-  8: 'double wrap paid as single',
-  9: 'single wrap paid as double',
-};
 
 export interface OpenTasksOptions extends OpenTaskFilter {
   outDir: string | undefined;
