@@ -2,18 +2,10 @@
 
 import { formatMicros } from '../core/index.js';
 import type { Explanation, ExplainedCut } from '../core/index.js';
+import { table } from './table.js';
 
-function table(headers: string[], rows: string[][], indent: string): string[] {
-  const widths = headers.map((h) => h.length);
-  for (const row of rows) {
-    row.forEach((cell, i) => {
-      widths[i] = Math.max(widths[i] as number, cell.length);
-    });
-  }
-  const line = (cells: string[]): string =>
-    (indent + cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ')).trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
-}
+/** The tables of this report: indented, a dashed rule under the header. */
+const ruled = (headers: string[], rows: string[][], indent: string): string[] => table(headers, rows, { indent, rule: true });
 
 const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
 const typeName = (t: 0 | 1 | 2 | null): string => (t === 1 ? 'single' : t === 2 ? 'double' : t === 0 ? 'untyped' : '');
@@ -67,7 +59,7 @@ export function renderExplanation(e: Explanation): string {
     }
     // Cut lines span the table: render them outside the column layout.
     const plain = rows.filter((r) => r.length > 1);
-    const lines = table(['#', 'grp', 'kind', 'table', 'id', 'local', 'moscow', 'note'], plain, '  ');
+    const lines = ruled(['#', 'grp', 'kind', 'table', 'id', 'local', 'moscow', 'note'], plain, '  ');
     const body = lines.slice(2);
     out.push(lines[0] as string, lines[1] as string);
     let k = 0;
@@ -99,7 +91,7 @@ export function renderExplanation(e: Explanation): string {
     if (g.wraps.length > 0) {
       out.push('  wraps:');
       out.push(
-        ...table(
+        ...ruled(
           ['wrap', 'polycom_id', 'type', 'nested', 'paid by', 'paid as', 'csp', 'unpaid', 'to_account', 'in_task', 'issue'],
           g.wraps.map((w) => [
             String(w.wrapId),
@@ -121,7 +113,7 @@ export function renderExplanation(e: Explanation): string {
     if (g.receipts.length > 0) {
       out.push('  receipts:');
       out.push(
-        ...table(
+        ...ruled(
           ['receipt', 'single', 'double', 'single left', 'double left', 'status', 'moved'],
           g.receipts.map((r) => [
             String(r.receiptId),
@@ -147,7 +139,7 @@ export function renderExplanation(e: Explanation): string {
 
   out.push(`rejected (R4): ${e.rejected.length}`);
   if (e.rejected.length > 0) {
-    for (const line of table(['table', 'id', 'reason'], e.rejected.map((r) => [r.table, String(r.id), r.reason]), '  ')) out.push(line);
+    for (const line of ruled(['table', 'id', 'reason'], e.rejected.map((r) => [r.table, String(r.id), r.reason]), '  ')) out.push(line);
   }
   return out.join('\n') + '\n';
 }
