@@ -223,13 +223,18 @@ export function summaryLine(r: PassReport): string {
     `${r.durationsMs.total} ms`;
 }
 
-/** A short readable summary for a person at a terminal. */
+const counted = (record: Record<string, number>, what: string) =>
+  Object.entries(record).map(([key, n]) => `${what}${key}: ${n}`).join(', ');
+
+/** A short readable summary for a person at a terminal (and the demo). */
 export function ttySummary(r: PassReport): string {
+  const byType = counted(r.groups.byTaskType, 'type ');
+  const byReason = counted(r.rejected.byReason, '');
   const lines = [
-    `${r.dryRun ? 'Dry run (nothing written)' : 'Pass'} ${r.mode}: ${r.status}`,
+    `${r.dryRun ? 'Dry run (nothing written)' : 'Pass'} ${r.mode}: ${r.status}${r.error ? ` (${r.error})` : ''}`,
     `  devices    ready ${r.devices.ready}, processed ${r.devices.processed}, idle ${r.devices.idle}, skipped ${r.devices.skippedOwnedElsewhere}, failed ${r.devices.failed}, conflicts ${r.devices.conflicts}`,
-    `  tasks      ${r.groups.tasks} ${JSON.stringify(r.groups.byTaskType)}, resolved ${r.groups.resolved}, clean groups ${r.groups.clean}, deferred ${r.groups.deferred}`,
-    `  rejected   ${r.rejected.total} ${JSON.stringify(r.rejected.byReason)}`,
+    `  tasks      ${r.groups.tasks}${byType ? ` (${byType})` : ''}, resolved ${r.groups.resolved}, clean groups ${r.groups.clean}, deferred ${r.groups.deferred}`,
+    `  rejected   ${r.rejected.total}${byReason ? ` (${byReason})` : ''}`,
     `  issues     7: ${r.analyzerIssues['7']}, 8: ${r.analyzerIssues['8']}, 9: ${r.analyzerIssues['9']}`,
     `  time       load ${r.durationsMs.load} ms, analyze ${r.durationsMs.analyze} ms, write ${r.durationsMs.write} ms, total ${r.durationsMs.total} ms`,
   ];
