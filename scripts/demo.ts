@@ -64,12 +64,12 @@ async function demo(server: EmbeddedServer, reports: string): Promise<number> {
       const [file] = readdirSync(dir);
       const report = JSON.parse(readFileSync(join(dir, file!), 'utf8')) as PassReport;
       for (const t of ['7', '8', '9'] as const) issues[t] += report.analyzerIssues[t];
-      console.log(`${ttySummary(report)}  (exit ${pass.code})\n`);
+      console.log(`${ttySummary(report)}${pass.code !== 0 ? `  (exit ${pass.code})\n` : ''}`);
     }
     console.log('Tasks created, by mode and type');
     console.log(renderTaskTable(await taskTable(sql)).join('\n'));
     console.log(`\nAnalyzer issues created: 7 unpaid wrap ${issues['7']}, 8 double paid as single ${issues['8']}, 9 single paid as double ${issues['9']}`);
-    console.log(`The full JSON reports: ${reports}`);
+    console.log(`The full JSON reports (one per pass): ${reports}`);
     return exit;
   } finally {
     await sql.end();
