@@ -2,7 +2,7 @@
 // The command line: parse and validate settings, set up logging, run one
 // command, flush, exit with a documented code (0 done, 1 failure, 2 usage).
 import './infra/runtime-flags.js'; // first: V8 settings for a one-pass process
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import {
   CONNECTION_SETTINGS, ConfigError, LOG_SETTINGS, PASS_SETTINGS, defaultOf, idList, wholeNumber,
   parseConnection, parseLog, parseMode, parsePass, type LogConfig, type SettingSpec,
@@ -21,19 +21,20 @@ const env = process.env;
 
 /** A setting as a commander option: flag > environment variable > default, each value checked by the spec's parser. */
 function settingOption(spec: SettingSpec, fromEnv: boolean): Option {
-  const option = new Option(spec.flag, spec.description);
+  const option = new Option(spec.flag, `${spec.description} [env ${spec.env}${spec.default !== undefined ? `, default ${spec.default}` : ''}]`);
   if (spec.parse) {
     if (fromEnv) option.env(spec.env);
-    else option.description = `${spec.description} [env ${spec.env}]`;
     const parse = spec.parse;
     // an empty variable (FOO= in a compose file) means "not set"
     option.argParser((text: string, previous: unknown) => (text.trim() === '' ? previous : parse(text, previous)));
-  } else {
-    option.description = `${spec.description} [env ${spec.env}]`;
   }
   if (spec.default !== undefined) option.default(defaultOf(spec), spec.default);
   return option;
 }
+
+/** A setting's help says its variable and default itself (`[env X, default Y]`); other options get commander's. */
+const plainHelp = new Help();
+const settingHelp = { optionDescription: (option: Option) => (option.description.includes(' [env ') ? option.description : plainHelp.optionDescription(option)) };
 
 function addSettings(command: Command, specs: SettingSpec[], fromEnv = true): Command {
   for (const spec of specs) command.addOption(settingOption(spec, fromEnv));
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
   const cli = program();
   for (const command of [cli, ...cli.commands]) {
     command.exitOverride();
+    command.configureHelp(settingHelp);
     command.configureOutput({ writeErr: (text) => fail(text.replace(/^error:\s*/i, '').trim()) });
   }
   try {

@@ -51,7 +51,10 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
         .then((): PassEnding => ({ kind: 'completed' }), (error: unknown): PassEnding => ({ kind: 'threw', error }));
       const ending = await Promise.race([work, state.watch.ended]);
       state.watch.stop.requested = true; // ended from outside: the pass, if still running, takes no new device
-      return conclude(state, ending, sql, run);
+      const code = await conclude(state, ending, sql, run);
+      // nothing of an unfinished pass is worth waiting for: its transaction rolls back
+      if (ending.kind !== 'completed') await sql.end({ timeout: 0 }).catch(() => undefined);
+      return code;
     });
   } catch (error) {
     // the database unreachable: no run record, still a report
@@ -86,7 +89,8 @@ async function conclude(state: PassState, ending: PassEnding, sql?: Sql, run?: R
         logger.error(`could not write the report: ${describeError(error)}`);
       }
     }
-    if (run && sql) await finishRun(sql, run, report).catch((error: unknown) => logger.warn(`could not record the run: ${describeError(error)}`));
+    // a connection the driver reported closed is not tried again for the run record
+    if (run) await finishRun(state.connection.closed ? undefined : sql, run, report).catch((error: unknown) => logger.warn(`could not record the run: ${describeError(error)}`));
     logger.info(summaryLine(report), { report });
     if (process.stdout.isTTY) process.stdout.write(ttySummary(report));
     return exitCode(outcome);
