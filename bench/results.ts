@@ -3,8 +3,9 @@
 // build the full table together; bench/RESULTS.md is rendered from it. The
 // hand-written analysis between the NOTES markers of RESULTS.md is kept as is
 // when the file is rendered again.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Mode } from '../src/core/types.js';
+import { writeAtomically } from '../src/shell/json-file.js';
 import type { PassReport } from '../src/shell/report.js';
 import type { FloorResult, PendingCounts } from './floor.js';
 
@@ -153,11 +154,6 @@ export function entryKey(c: Entry['config']): string {
 export function readResults(path: string): ResultsFile {
   if (!existsSync(path)) return { version: 1, entries: {} };
   return JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
-}
-
-export function writeAtomically(path: string, text: string): void {
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
 }
 
 export function writeResults(path: string, results: ResultsFile): void {

@@ -2,10 +2,10 @@
 // The command line: parse and validate settings, set up logging, run one
 // command, flush, exit with a documented code (0 done, 1 failure, 2 usage).
 import './infra/runtime-flags.js'; // first: V8 settings for a one-pass process
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import {
-  CONNECTION_SETTINGS, ConfigError, LOG_SETTINGS, PASS_SETTINGS,
-  parseConnection, parseLog, parsePass, type SettingSpec,
+  CONNECTION_SETTINGS, ConfigError, LOG_SETTINGS, PASS_SETTINGS, defaultOf, idList, wholeNumber,
+  parseConnection, parseLog, parseMode, parsePass, type LogConfig, type SettingSpec,
 } from './infra/config.js';
 import { createLogger, type LogHandle } from './infra/log.js';
 import { redact } from './infra/redact.js';
@@ -14,16 +14,30 @@ import { runMigrate } from './shell/commands/migrate.js';
 import { runPassCommand } from './shell/commands/pass.js';
 import { runExplain } from './shell/commands/explain.js';
 import { parseStatusOptions, runStatus } from './shell/commands/status.js';
-import { parseOpenTasksOptions, runOpenTasks } from './shell/commands/open-tasks.js';
+import { parseOpenTasksOptions, parseSince, runOpenTasks } from './shell/commands/open-tasks.js';
 import { VERSION } from './infra/version.js';
 
 const env = process.env;
 
-function addSettings(command: Command, specs: SettingSpec[]): Command {
-  for (const spec of specs) {
-    const help = `${spec.description} [env ${spec.env}${spec.default !== undefined ? `, default ${spec.default}` : ''}]`;
-    command.addOption(new Option(spec.flag, help));
+/** A setting as a commander option: flag > environment variable > default, each value checked by the spec's parser. */
+function settingOption(spec: SettingSpec, fromEnv: boolean): Option {
+  const option = new Option(spec.flag, `${spec.description} [env ${spec.env}${spec.default !== undefined ? `, default ${spec.default}` : ''}]`);
+  if (spec.parse) {
+    if (fromEnv) option.env(spec.env);
+    const parse = spec.parse;
+    // an empty variable (FOO= in a compose file) means "not set"
+    option.argParser((text: string, previous: unknown) => (text.trim() === '' ? previous : parse(text, previous)));
   }
+  if (spec.default !== undefined) option.default(defaultOf(spec), spec.default);
+  return option;
+}
+
+/** A setting's help says its variable and default itself (`[env X, default Y]`); other options get commander's. */
+const plainHelp = new Help();
+const settingHelp = { optionDescription: (option: Option) => (option.description.includes(' [env ') ? option.description : plainHelp.optionDescription(option)) };
+
+function addSettings(command: Command, specs: SettingSpec[], fromEnv = true): Command {
+  for (const spec of specs) command.addOption(settingOption(spec, fromEnv));
   return command;
 }
 
@@ -41,6 +55,81 @@ async function finish(code: number, log?: LogHandle): Promise<never> {
   process.exit(code);
 }
 
+/** Logs at warn unless asked otherwise (error with --json, so stdout holds the document alone). */
+const quiet = (config: LogConfig, json = false): LogConfig =>
+  ({ ...config, logLevel: config.logLevel === 'info' ? (json ? 'error' : 'warn') : config.logLevel });
+
+type Raw = Record<string, unknown>;
+
+function migrateCommand(): Command {
+  const migrate = new Command('migrate').description('apply the analyzer schema changes (receipt_id column, indexes, run history); safe to run twice');
+  addSettings(migrate, [...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
+  return migrate.action(async (options: Raw) => {
+    const config = { ...parseConnection(options), ...parseLog(options) };
+    const log = createLogger(config);
+    await finish(await runMigrate(config, log.logger), log);
+  });
+}
+
+const EXPLAIN_OMITS = ['devices', 'dryRun', 'reportDir', 'chunkSize', 'chunkEvents', 'runHistoryDays'];
+
+function explainCommand(): Command {
+  const explain = new Command('explain')
+    .description("print a device's pending timeline and what a pass would decide (cuts, groups, task types, payments, verdicts); writes nothing");
+  explain.addOption(new Option('--device <id>', 'the device id (polycomm_device.id)').makeOptionMandatory().argParser((value: string) => {
+    const id = Number(value);
+    if (!Number.isSafeInteger(id)) throw new ConfigError(`invalid --device: '${value}' (expected a device id)`);
+    return id;
+  }));
+  addSettings(explain, [...PASS_SETTINGS.filter((s) => !EXPLAIN_OMITS.includes(s.key)), ...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
+  return explain.action(async (options: Raw) => {
+    const { device, ...rest } = options;
+    const config = parsePass(rest, env);
+    const log = createLogger(quiet(config));
+    const code = await runExplain(config, device as number, log.logger, (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'));
+    await finish(code, log);
+  });
+}
+
+function statusCommand(): Command {
+  const status = new Command('status')
+    .description('run history: the latest runs per mode, hung runs (running longer than --stale-after) and the pending backlog; writes nothing');
+  status.addOption(new Option('--mode <mode>', 'only this mode (receipts or dwr)').argParser(parseMode));
+  status.addOption(new Option('--limit <n>', 'runs shown per mode').default(10).argParser(wholeNumber('--limit', 1)));
+  status.addOption(new Option('--stale-after <seconds>', "a 'running' row older than this is hung").default(3600).argParser(wholeNumber('--stale-after', 0)));
+  status.addOption(new Option('--fail-on-stale', 'exit 3 when a run is hung or the latest finished run of a mode failed'));
+  status.addOption(new Option('--json', 'print one JSON document'));
+  addSettings(status, [...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
+  return status.action(async (options: Raw) => {
+    const { mode, limit, staleAfter, failOnStale, json, ...rest } = options;
+    const statusOptions = parseStatusOptions({ mode, limit, staleAfter, failOnStale, json });
+    const config = { ...parseConnection(rest), ...parseLog(rest) };
+    const log = createLogger(quiet(config, statusOptions.json));
+    await finish(await runStatus(config, statusOptions, log.logger, (text) => process.stdout.write(text)), log);
+  });
+}
+
+function openTasksCommand(): Command {
+  const openTasks = new Command('open-tasks')
+    .description('the unresolved tasks: number, list, counts by type and by device; with --out-dir also as a JSON file; writes nothing in the database');
+  openTasks.addOption(new Option('--device <id...>', 'only these device ids').argParser(idList('--device', () => true, 'a device id')));
+  openTasks.addOption(new Option('--type <n...>', 'only these task types (1-6, R11)').argParser(idList('--type', (n) => n >= 1 && n <= 6, 'a task type 1-6')));
+  openTasks.addOption(new Option('--since <date>', 'only tasks dated (Moscow) at or after this: YYYY-MM-DD or YYYY-MM-DDTHH:MM').argParser(parseSince));
+  openTasks.addOption(new Option('--limit <n>', 'tasks listed, newest first (the counts are always complete)').default(200).argParser(wholeNumber('--limit', 0)));
+  openTasks.addOption(new Option('--out-dir <dir>', 'also write the report as JSON there (open-tasks-<UTC timestamp>-<id>.json)'));
+  openTasks.addOption(new Option('--json', 'print the report as one JSON document'));
+  addSettings(openTasks, [...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
+  return openTasks.action(async (options: Raw) => {
+    const { device, type, since, limit, outDir, json, ...rest } = options;
+    const taskOptions = parseOpenTasksOptions({ device, type, since, limit, outDir, json });
+    const config = { ...parseConnection(rest), ...parseLog(rest) };
+    const log = createLogger(quiet(config, taskOptions.json));
+    await finish(await runOpenTasks(config, taskOptions, log.logger, (text) => process.stdout.write(text)), log);
+  });
+}
+
+const SUBCOMMANDS = ['migrate', 'explain', 'status', 'open-tasks'];
+
 function program(): Command {
   const root = new Command('analyzer')
     .description('polycomm-analyzer: one analysis pass reconciling wraps, alarms and issues with fiscal receipts into monitoring tasks (see README)')
@@ -50,78 +139,19 @@ function program(): Command {
     .addHelpText('after', `
 Exit codes:
   0  the pass (or command) completed
-  1  failure: database unreachable after the retries, a device failed, or the pass was interrupted
+  1  failure: database unreachable after the retries, a device failed, the connection lost, an unexpected error, or the pass was interrupted
   2  usage or configuration error
   3  status --fail-on-stale found a hung or failed run`);
-  addSettings(root, [...PASS_SETTINGS, ...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
-  root.action(async (options: Record<string, unknown>) => {
+  // commander reads a command's variables before it dispatches to a subcommand:
+  // the pass's own (LAST_EVENT_TIME, ...) are read only when the pass runs
+  const subcommand = SUBCOMMANDS.includes(process.argv[2] ?? '');
+  addSettings(root, [...PASS_SETTINGS, ...CONNECTION_SETTINGS, ...LOG_SETTINGS], !subcommand);
+  root.action(async (options: Raw) => {
     const config = parsePass(options, env);
     const log = createLogger(config);
-    const code = await runPassCommand(config, log.logger);
-    await finish(code, log);
+    await finish(await runPassCommand(config, log.logger), log);
   });
-
-  const migrate = new Command('migrate').description('apply the analyzer schema changes (receipt_id column, indexes, run history); safe to run twice');
-  addSettings(migrate, [...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
-  migrate.action(async (options: Record<string, unknown>) => {
-    const config = { ...parseConnection(options, env), ...parseLog(options, env) };
-    const log = createLogger(config);
-    const code = await runMigrate(config, log.logger);
-    await finish(code, log);
-  });
-  root.addCommand(migrate);
-
-  const explain = new Command('explain')
-    .description("print a device's pending timeline and what a pass would decide (cuts, groups, task types, payments, verdicts); writes nothing");
-  explain.requiredOption('--device <id>', 'the device id (polycomm_device.id)');
-  addSettings(explain, [...PASS_SETTINGS.filter((s) => !['devices', 'dryRun', 'reportDir', 'chunkSize', 'chunkEvents', 'runHistoryDays'].includes(s.key)), ...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
-  explain.action(async (options: Record<string, unknown>) => {
-    const { device, ...rest } = options;
-    const config = parsePass(rest, env);
-    const deviceId = Number(device);
-    if (!Number.isSafeInteger(deviceId)) throw new ConfigError(`invalid --device: '${String(device)}' (expected a device id)`);
-    const log = createLogger({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
-    const code = await runExplain(config, deviceId, log.logger, (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'));
-    await finish(code, log);
-  });
-  root.addCommand(explain);
-
-  const status = new Command('status')
-    .description('run history: the latest runs per mode, hung runs (running longer than --stale-after) and the pending backlog; writes nothing');
-  status.addOption(new Option('--mode <mode>', 'only this mode (receipts or dwr)'));
-  status.addOption(new Option('--limit <n>', 'runs shown per mode, default 10'));
-  status.addOption(new Option('--stale-after <seconds>', "a 'running' row older than this is hung, default 3600"));
-  status.addOption(new Option('--fail-on-stale', 'exit 3 when a run is hung or the latest finished run of a mode failed'));
-  status.addOption(new Option('--json', 'print one JSON document'));
-  addSettings(status, [...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
-  status.action(async (options: Record<string, unknown>) => {
-    const { mode, limit, staleAfter, failOnStale, json, ...rest } = options;
-    const statusOptions = parseStatusOptions({ mode, limit, staleAfter, failOnStale, json });
-    const config = { ...parseConnection(rest, env), ...parseLog(rest, env) };
-    const log = createLogger({ ...config, logLevel: config.logLevel === 'info' ? (statusOptions.json ? 'error' : 'warn') : config.logLevel });
-    const code = await runStatus(config, statusOptions, log.logger, (text) => process.stdout.write(text));
-    await finish(code, log);
-  });
-  root.addCommand(status);
-
-  const openTasks = new Command('open-tasks')
-    .description('the unresolved tasks: number, list, counts by type and by device; with --out-dir also as a JSON file; writes nothing in the database');
-  openTasks.addOption(new Option('--device <id...>', 'only these device ids'));
-  openTasks.addOption(new Option('--type <n...>', 'only these task types (1-6, R11)'));
-  openTasks.addOption(new Option('--since <date>', 'only tasks dated (Moscow) at or after this: YYYY-MM-DD or YYYY-MM-DDTHH:MM'));
-  openTasks.addOption(new Option('--limit <n>', 'tasks listed, newest first, default 200 (the counts are always complete)'));
-  openTasks.addOption(new Option('--out-dir <dir>', 'also write the report as JSON there (open-tasks-<UTC timestamp>-<id>.json)'));
-  openTasks.addOption(new Option('--json', 'print the report as one JSON document'));
-  addSettings(openTasks, [...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
-  openTasks.action(async (options: Record<string, unknown>) => {
-    const { device, type, since, limit, outDir, json, ...rest } = options;
-    const taskOptions = parseOpenTasksOptions({ device, type, since, limit, outDir, json });
-    const config = { ...parseConnection(rest, env), ...parseLog(rest, env) };
-    const log = createLogger({ ...config, logLevel: config.logLevel === 'info' ? (taskOptions.json ? 'error' : 'warn') : config.logLevel });
-    const code = await runOpenTasks(config, taskOptions, log.logger, (text) => process.stdout.write(text));
-    await finish(code, log);
-  });
-  root.addCommand(openTasks);
+  for (const command of [migrateCommand(), explainCommand(), statusCommand(), openTasksCommand()]) root.addCommand(command);
   return root;
 }
 
@@ -129,6 +159,7 @@ async function main(): Promise<void> {
   const cli = program();
   for (const command of [cli, ...cli.commands]) {
     command.exitOverride();
+    command.configureHelp(settingHelp);
     command.configureOutput({ writeErr: (text) => fail(text.replace(/^error:\s*/i, '').trim()) });
   }
   try {

@@ -1,5 +1,6 @@
-// Settings: flag > environment variable > default. Every value is validated
-// here, once, so the rest of the program can trust its config.
+// Settings: flag > environment variable > default (commander applies the
+// order, these specs say what each setting is and how its text is checked).
+// Every value is validated once, so the rest of the program can trust it.
 import { IANAZone } from 'luxon';
 import type { Mode } from '../core/types.js';
 
@@ -43,85 +44,65 @@ export interface PassConfig extends ConnectionConfig, LogConfig {
   now: string | undefined;
 }
 
-/** One setting: its flag, env variable, default and what it means (for --help and the README). */
+/**
+ * One setting: its flag, env variable, default and what it means (for --help
+ * and the README), and how its text becomes a value. The command line reads
+ * it with commander (`Option.env()`, `.default()`, `.argParser()`): a flag
+ * beats the environment, which beats the default.
+ */
 export interface SettingSpec {
   key: string;
   flag: string;
   env: string;
   description: string;
   default?: string;
+  /** the text of the flag or the variable to the setting's value; throws ConfigError */
+  parse?: (text: string, previous: unknown) => unknown;
 }
 
-export const CONNECTION_SETTINGS: SettingSpec[] = [
-  { key: 'databaseUrl', flag: '--database-url <url>', env: 'DATABASE_URL', description: 'PostgreSQL connection URL (else the standard PG* variables)' },
-  { key: 'connectTimeout', flag: '--connect-timeout <seconds>', env: 'CONNECT_TIMEOUT', description: 'how long to retry an unreachable database before giving up', default: '20' },
-  { key: 'statementTimeout', flag: '--statement-timeout <ms>', env: 'STATEMENT_TIMEOUT', description: 'statement_timeout of the pass, 0 = none', default: '0' },
-  { key: 'lockTimeout', flag: '--lock-timeout <ms>', env: 'LOCK_TIMEOUT', description: 'lock_timeout of the pass, 0 = none', default: '0' },
-];
+/** `invalid CHUNK_SIZE / --chunk-size` */
+const label = (env: string, flag: string) => `${env} / ${flag}`;
 
-export const LOG_SETTINGS: SettingSpec[] = [
-  { key: 'logDir', flag: '--log-dir <dir>', env: 'LOG_DIR', description: 'write a daily-rotated log file there (unset: stdout only)' },
-  { key: 'logLevel', flag: '--log-level <level>', env: 'LOG_LEVEL', description: 'error, warn, info or debug', default: 'info' },
-  { key: 'logFormat', flag: '--log-format <format>', env: 'LOG_FORMAT', description: 'json or text (default: json unless stdout is a TTY)' },
-  { key: 'logMaxSize', flag: '--log-max-size <size>', env: 'LOG_MAX_SIZE', description: 'rotate the log file at this size (bytes, or with k/m/g)', default: '20m' },
-  { key: 'logMaxFiles', flag: '--log-max-files <n>', env: 'LOG_MAX_FILES', description: 'rotated files to keep (a count, or days as 14d)', default: '10' },
-];
-
-export const PASS_SETTINGS: SettingSpec[] = [
-  { key: 'mode', flag: '--mode <mode>', env: 'ANALYZER_MODE', description: 'receipts or dwr (required)' },
-  { key: 'lastEventTime', flag: '--last-event-time <seconds>', env: 'LAST_EVENT_TIME', description: 'a group younger than this is still in progress (R9)', default: '900' },
-  { key: 'timedeltaCheck', flag: '--timedelta-check <seconds>', env: 'TIMEDELTA_CHECK', description: 'a gap longer than this cuts a group (R8)', default: '420' },
-  { key: 'timezone', flag: '--timezone <zone>', env: 'ANALYZER_TIMEZONE', description: 'IANA zone of the Moscow columns (R9)', default: 'Europe/Moscow' },
-  { key: 'dryRun', flag: '--dry-run', env: 'DRY_RUN', description: 'analyse and report, write nothing (env: true/1)' },
-  { key: 'devices', flag: '--device <id...>', env: 'DEVICES', description: 'only these device ids (env: comma-separated)' },
-  { key: 'reportDir', flag: '--report-dir <dir>', env: 'REPORT_DIR', description: 'write the pass report as JSON there' },
-  { key: 'chunkSize', flag: '--chunk-size <devices>', env: 'CHUNK_SIZE', description: 'most devices loaded per chunk', default: '50' },
-  { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'CHUNK_EVENTS', description: 'pending rows a chunk aims at (bounds memory), 0 = devices only', default: '20000' },
-  { key: 'runHistoryDays', flag: '--run-history-days <days>', env: 'RUN_HISTORY_DAYS', description: 'keep analyzer_run rows this long', default: '90' },
-  { key: 'now', flag: '--now <time>', env: 'ANALYZER_NOW', description: "pretend 'now' is this wall-clock time of --timezone (ISO, for replays and tests)" },
-];
-
-type Raw = Record<string, unknown>;
-type Env = Record<string, string | undefined>;
-
-/** flag > env > default, as a string (or the flag's own non-string value). */
-function pick(raw: Raw, env: Env, spec: SettingSpec): unknown {
-  const flag = raw[spec.key];
-  if (flag !== undefined) return flag;
-  const fromEnv = env[spec.env];
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  return spec.default;
+/** A whole number >= min, written in decimal digits. */
+export function wholeNumber(name: string, min: number): (text: string) => number {
+  return (value) => {
+    const text = String(value).trim();
+    if (!/^\d+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
+      throw new ConfigError(`invalid ${name}: '${String(value)}' (expected a whole number >= ${min})`);
+    }
+    return Number(text);
+  };
 }
 
-function find(specs: SettingSpec[], key: string): SettingSpec {
-  const spec = specs.find((s) => s.key === key);
-  if (!spec) throw new Error(`unknown setting ${key}`);
-  return spec;
+/** Ids, as repeated flags (`--device 1 2`) or comma-separated (`DEVICES=1,2`), each checked. */
+export function idList(name: string, check: (n: number) => boolean, expected: string): (text: string, previous: unknown) => number[] {
+  return (value, previous) => {
+    const items = String(value).split(',').map((v) => v.trim()).filter((v) => v !== '');
+    const ids = items.map((item) => {
+      const n = Number(item);
+      if (!/^\d+$/.test(item) || !Number.isSafeInteger(n) || !check(n)) throw new ConfigError(`invalid ${name}: '${item}' (expected ${expected})`);
+      return n;
+    });
+    return [...(Array.isArray(previous) ? (previous as number[]) : []), ...ids];
+  };
 }
 
-function integer(value: unknown, spec: SettingSpec, min: number): number {
-  const text = String(value).trim();
-  if (!/^\d+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
-    throw new ConfigError(`invalid ${spec.env} / ${spec.flag.split(' ')[0]}: '${String(value)}' (expected a whole number >= ${min})`);
-  }
-  return Number(text);
+function oneOf<T extends string>(name: string, allowed: readonly T[]): (text: string) => T {
+  return (value) => {
+    const text = String(value).trim().toLowerCase();
+    if (!(allowed as readonly string[]).includes(text)) {
+      throw new ConfigError(`invalid ${name}: '${String(value)}' (expected one of ${allowed.join(', ')})`);
+    }
+    return text as T;
+  };
 }
 
-function oneOf<T extends string>(value: unknown, spec: SettingSpec, allowed: readonly T[]): T {
-  const text = String(value).trim().toLowerCase();
-  if (!(allowed as readonly string[]).includes(text)) {
-    throw new ConfigError(`invalid ${spec.env} / ${spec.flag.split(' ')[0]}: '${String(value)}' (expected one of ${allowed.join(', ')})`);
-  }
-  return text as T;
-}
-
-function boolean(value: unknown, spec: SettingSpec): boolean {
-  if (value === undefined || value === false) return false;
-  if (value === true) return true;
-  const text = String(value).trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
-  if (['0', 'false', 'no', 'off', ''].includes(text)) return false;
-  throw new ConfigError(`invalid ${spec.env}: '${String(value)}' (expected true or false)`);
+function matching(name: string, pattern: RegExp, expected: string): (text: string) => string {
+  return (value) => {
+    const text = String(value).trim().toLowerCase();
+    if (!pattern.test(text)) throw new ConfigError(`invalid ${name}: '${text}' (expected ${expected})`);
+    return text;
+  };
 }
 
 function text(value: unknown): string | undefined {
@@ -130,38 +111,12 @@ function text(value: unknown): string | undefined {
   return s === '' ? undefined : s;
 }
 
-export function parseConnection(raw: Raw, env: Env): ConnectionConfig {
-  const s = (key: string) => find(CONNECTION_SETTINGS, key);
-  const databaseUrl = text(pick(raw, env, s('databaseUrl')));
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
-    throw new ConfigError("invalid DATABASE_URL / --database-url: expected postgres://user:password@host:port/database");
+function databaseUrl(value: string): string | undefined {
+  const url = text(value);
+  if (url !== undefined && !/^postgres(ql)?:\/\//i.test(url)) {
+    throw new ConfigError('invalid DATABASE_URL / --database-url: expected postgres://user:password@host:port/database');
   }
-  return {
-    databaseUrl,
-    connectTimeout: integer(pick(raw, env, s('connectTimeout')), s('connectTimeout'), 1),
-    statementTimeout: integer(pick(raw, env, s('statementTimeout')), s('statementTimeout'), 0),
-    lockTimeout: integer(pick(raw, env, s('lockTimeout')), s('lockTimeout'), 0),
-  };
-}
-
-export function parseLog(raw: Raw, env: Env): LogConfig {
-  const s = (key: string) => find(LOG_SETTINGS, key);
-  const format = pick(raw, env, s('logFormat'));
-  const maxSize = String(pick(raw, env, s('logMaxSize'))).trim().toLowerCase();
-  if (!/^\d+[kmg]?$/.test(maxSize) || /^0+[kmg]?$/.test(maxSize)) {
-    throw new ConfigError(`invalid LOG_MAX_SIZE / --log-max-size: '${maxSize}' (expected bytes, or a number with k, m or g)`);
-  }
-  const maxFiles = String(pick(raw, env, s('logMaxFiles'))).trim().toLowerCase();
-  if (!/^[1-9]\d*d?$/.test(maxFiles)) {
-    throw new ConfigError(`invalid LOG_MAX_FILES / --log-max-files: '${maxFiles}' (expected a count, or days as 14d)`);
-  }
-  return {
-    logDir: text(pick(raw, env, s('logDir'))),
-    logLevel: oneOf(pick(raw, env, s('logLevel')), s('logLevel'), ['error', 'warn', 'info', 'debug'] as const),
-    logFormat: format === undefined ? undefined : oneOf(format, s('logFormat'), ['json', 'text'] as const),
-    logMaxSize: maxSize,
-    logMaxFiles: maxFiles,
-  };
+  return url;
 }
 
 export function validateZone(zone: string, what = 'ANALYZER_TIMEZONE / --timezone'): string {
@@ -169,36 +124,104 @@ export function validateZone(zone: string, what = 'ANALYZER_TIMEZONE / --timezon
   return zone;
 }
 
-function deviceList(value: unknown, spec: SettingSpec): number[] | undefined {
-  if (value === undefined) return undefined;
-  const items = (Array.isArray(value) ? value : String(value).split(',')).map((v) => String(v).trim()).filter((v) => v !== '');
-  if (items.length === 0) return undefined;
-  return items.map((item) => integer(item, spec, 0));
+export const parseMode = (value: unknown): Mode => oneOf(label('ANALYZER_MODE', '--mode'), ['receipts', 'dwr'] as const)(String(value));
+
+export const CONNECTION_SETTINGS: SettingSpec[] = [
+  { key: 'databaseUrl', flag: '--database-url <url>', env: 'DATABASE_URL', description: 'PostgreSQL connection URL (else the standard PG* variables)', parse: databaseUrl },
+  { key: 'connectTimeout', flag: '--connect-timeout <seconds>', env: 'CONNECT_TIMEOUT', description: 'how long to retry an unreachable database before giving up', default: '20', parse: wholeNumber(label('CONNECT_TIMEOUT', '--connect-timeout'), 1) },
+  { key: 'statementTimeout', flag: '--statement-timeout <ms>', env: 'STATEMENT_TIMEOUT', description: 'statement_timeout of the pass, 0 = none', default: '0', parse: wholeNumber(label('STATEMENT_TIMEOUT', '--statement-timeout'), 0) },
+  { key: 'lockTimeout', flag: '--lock-timeout <ms>', env: 'LOCK_TIMEOUT', description: 'lock_timeout of the pass, 0 = none', default: '0', parse: wholeNumber(label('LOCK_TIMEOUT', '--lock-timeout'), 0) },
+];
+
+export const LOG_SETTINGS: SettingSpec[] = [
+  { key: 'logDir', flag: '--log-dir <dir>', env: 'LOG_DIR', description: 'write a daily-rotated log file there (unset: stdout only)', parse: text },
+  { key: 'logLevel', flag: '--log-level <level>', env: 'LOG_LEVEL', description: 'error, warn, info or debug', default: 'info', parse: oneOf(label('LOG_LEVEL', '--log-level'), ['error', 'warn', 'info', 'debug'] as const) },
+  { key: 'logFormat', flag: '--log-format <format>', env: 'LOG_FORMAT', description: 'json or text (default: json unless stdout is a TTY)', parse: oneOf(label('LOG_FORMAT', '--log-format'), ['json', 'text'] as const) },
+  { key: 'logMaxSize', flag: '--log-max-size <size>', env: 'LOG_MAX_SIZE', description: 'rotate the log file at this size (bytes, or with k/m/g)', default: '20m',
+    parse: matching(label('LOG_MAX_SIZE', '--log-max-size'), /^(?!0+[kmg]?$)\d+[kmg]?$/, 'bytes, or a number with k, m or g') },
+  { key: 'logMaxFiles', flag: '--log-max-files <n>', env: 'LOG_MAX_FILES', description: 'rotated files to keep (a count, or days as 14d)', default: '10',
+    parse: matching(label('LOG_MAX_FILES', '--log-max-files'), /^[1-9]\d*d?$/, 'a count, or days as 14d') },
+];
+
+export const PASS_SETTINGS: SettingSpec[] = [
+  { key: 'mode', flag: '--mode <mode>', env: 'ANALYZER_MODE', description: 'receipts or dwr (required)', parse: parseMode },
+  { key: 'lastEventTime', flag: '--last-event-time <seconds>', env: 'LAST_EVENT_TIME', description: 'a group younger than this is still in progress (R9)', default: '900', parse: wholeNumber(label('LAST_EVENT_TIME', '--last-event-time'), 0) },
+  { key: 'timedeltaCheck', flag: '--timedelta-check <seconds>', env: 'TIMEDELTA_CHECK', description: 'a gap longer than this cuts a group (R8)', default: '420', parse: wholeNumber(label('TIMEDELTA_CHECK', '--timedelta-check'), 0) },
+  { key: 'timezone', flag: '--timezone <zone>', env: 'ANALYZER_TIMEZONE', description: 'IANA zone of the Moscow columns (R9)', default: 'Europe/Moscow', parse: (v) => validateZone(String(v).trim()) },
+  // a boolean flag: commander would set it from DRY_RUN=false too, so parsePass reads the variable
+  { key: 'dryRun', flag: '--dry-run', env: 'DRY_RUN', description: 'analyse and report, write nothing (env: true/1)' },
+  { key: 'devices', flag: '--device <id...>', env: 'DEVICES', description: 'only these device ids (env: comma-separated)', parse: idList(label('DEVICES', '--device'), () => true, 'a whole number >= 0') },
+  { key: 'reportDir', flag: '--report-dir <dir>', env: 'REPORT_DIR', description: 'write the pass report as JSON there', parse: text },
+  { key: 'chunkSize', flag: '--chunk-size <devices>', env: 'CHUNK_SIZE', description: 'most devices loaded per chunk', default: '50', parse: wholeNumber(label('CHUNK_SIZE', '--chunk-size'), 1) },
+  { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'CHUNK_EVENTS', description: 'pending rows a chunk aims at (bounds memory), 0 = devices only', default: '20000', parse: wholeNumber(label('CHUNK_EVENTS', '--chunk-events'), 0) },
+  { key: 'runHistoryDays', flag: '--run-history-days <days>', env: 'RUN_HISTORY_DAYS', description: 'keep analyzer_run rows this long', default: '90', parse: wholeNumber(label('RUN_HISTORY_DAYS', '--run-history-days'), 1) },
+  { key: 'now', flag: '--now <time>', env: 'ANALYZER_NOW', description: "pretend 'now' is this wall-clock time of --timezone (ISO, for replays and tests)", parse: text },
+];
+
+type Raw = Record<string, unknown>;
+type Env = Record<string, string | undefined>;
+
+/** The parsed default of a setting. */
+export function defaultOf(spec: SettingSpec): unknown {
+  if (spec.default === undefined) return undefined;
+  return spec.parse ? spec.parse(spec.default, undefined) : spec.default;
 }
 
-export function parseMode(value: unknown): Mode {
-  const spec = find(PASS_SETTINGS, 'mode');
-  if (value === undefined) throw new ConfigError('missing --mode (or ANALYZER_MODE): receipts or dwr');
-  return oneOf(value, spec, ['receipts', 'dwr'] as const);
+/**
+ * The values commander parsed; a setting a command does not offer (explain has
+ * no --chunk-size) takes its default.
+ */
+function settings(raw: Raw, specs: SettingSpec[]): Raw {
+  return Object.fromEntries(specs.map((spec) => [spec.key, raw[spec.key] !== undefined ? raw[spec.key] : defaultOf(spec)]));
+}
+
+function boolean(value: unknown, name: string): boolean {
+  if (value === undefined || value === false) return false;
+  if (value === true) return true;
+  const text = String(value).trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(text)) return false;
+  throw new ConfigError(`invalid ${name}: '${String(value)}' (expected true or false)`);
+}
+
+export function parseConnection(raw: Raw): ConnectionConfig {
+  const s = settings(raw, CONNECTION_SETTINGS);
+  return {
+    databaseUrl: s.databaseUrl as string | undefined,
+    connectTimeout: s.connectTimeout as number,
+    statementTimeout: s.statementTimeout as number,
+    lockTimeout: s.lockTimeout as number,
+  };
+}
+
+export function parseLog(raw: Raw): LogConfig {
+  const s = settings(raw, LOG_SETTINGS);
+  return {
+    logDir: s.logDir as string | undefined,
+    logLevel: s.logLevel as LogLevel,
+    logFormat: s.logFormat as LogFormat | undefined,
+    logMaxSize: s.logMaxSize as string,
+    logMaxFiles: s.logMaxFiles as string,
+  };
 }
 
 export function parsePass(raw: Raw, env: Env): PassConfig {
-  const s = (key: string) => find(PASS_SETTINGS, key);
-  const mode = parseMode(pick(raw, env, s('mode')));
-  const chunkSize = integer(pick(raw, env, s('chunkSize')), s('chunkSize'), 1);
+  const s = settings(raw, PASS_SETTINGS);
+  if (s.mode === undefined) throw new ConfigError('missing --mode (or ANALYZER_MODE): receipts or dwr');
+  const devices = s.devices as number[] | undefined;
   return {
-    ...parseConnection(raw, env),
-    ...parseLog(raw, env),
-    mode,
-    lastEventTime: integer(pick(raw, env, s('lastEventTime')), s('lastEventTime'), 0),
-    timedeltaCheck: integer(pick(raw, env, s('timedeltaCheck')), s('timedeltaCheck'), 0),
-    timezone: validateZone(String(pick(raw, env, s('timezone'))).trim()),
-    dryRun: boolean(pick(raw, env, s('dryRun')), s('dryRun')),
-    devices: deviceList(pick(raw, env, s('devices')), s('devices')),
-    reportDir: text(pick(raw, env, s('reportDir'))),
-    chunkSize,
-    chunkEvents: integer(pick(raw, env, s('chunkEvents')), s('chunkEvents'), 0),
-    runHistoryDays: integer(pick(raw, env, s('runHistoryDays')), s('runHistoryDays'), 1),
-    now: text(pick(raw, env, s('now'))),
+    ...parseConnection(raw),
+    ...parseLog(raw),
+    mode: s.mode as Mode,
+    lastEventTime: s.lastEventTime as number,
+    timedeltaCheck: s.timedeltaCheck as number,
+    timezone: s.timezone as string,
+    dryRun: raw.dryRun === true || boolean(env.DRY_RUN, 'DRY_RUN'),
+    devices: devices && devices.length > 0 ? devices : undefined,
+    reportDir: s.reportDir as string | undefined,
+    chunkSize: s.chunkSize as number,
+    chunkEvents: s.chunkEvents as number,
+    runHistoryDays: s.runHistoryDays as number,
+    now: s.now as string | undefined,
   };
 }

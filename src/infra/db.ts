@@ -19,6 +19,8 @@ export interface OpenOptions {
   /** Connections in the pool; a pass uses 1 so session advisory locks stay on one connection. */
   max?: number;
   applicationName?: string;
+  /** Called when postgres.js reports a connection closed (the server ended it, the socket broke, or sql.end()). */
+  onClose?: () => void;
 }
 
 /** Statements sent by this process (postgres.js debug hook): the pass report shows it. */
@@ -39,6 +41,7 @@ export function open(config: ConnectionConfig, options: OpenOptions = {}): Sql {
     connect_timeout: Math.max(1, Math.min(10, config.connectTimeout)),
     idle_timeout: 0,
     onnotice: () => undefined,
+    onclose: () => options.onClose?.(),
     debug: () => {
       statementCounter.count++;
     },

@@ -1,18 +1,18 @@
 // One analysis pass: the imperative shell around the pure core. It finds the
 // ready devices (R1), owns them chunk by chunk (R19), loads their pending rows
 // with one query per table per chunk (R2), lets the core decide, and writes
-// each device's plan in its own transaction (R16-R18).
+// each device's plan in its own transaction (R16-R18). Each step returns what
+// it did; the pass adds it to the tally the report is built from.
 import type { PassConfig } from '../infra/config.js';
-import { analyzeDevice, releaseScratch } from '../core/index.js';
+import { analyzeDevice, formatMicros, releaseScratch, type DeviceInput, type DevicePlan, type Micros, type Settings } from '../core/index.js';
 import { firstChunkSize, nextChunkSize, type ChunkBounds } from './chunks.js';
 import { selectReady, type ReadyDevice } from '../core/devices.js';
 import { countNewRows, longestTable, planRows, sliceRows } from '../sql/plan-rows.js';
-import { formatMicros } from '../core/time.js';
-import type { DeviceInput, DevicePlan, Micros, Settings } from '../core/types.js';
 import { describeError, type Sql } from '../infra/db.js';
 import type { Logger } from '../infra/log.js';
 import { loadDevices } from './load.js';
-import { countPlan, type PassReport } from './report.js';
+import { isConnectionLost, PassAborted } from './outcome.js';
+import { hasWrites, recordChunk, recordReady, type ChunkResult, type PassTally } from './report.js';
 import { allocateIds } from '../sql/allocate-ids.js';
 import { tryLockDevices, unlockDevices } from '../sql/device-locks.js';
 import { presentIssueTypes } from '../sql/issue-types.js';
@@ -25,33 +25,63 @@ export interface PassContext {
   logger: Logger;
   config: PassConfig;
   now: Micros;
-  report: PassReport;
   /** Set by a signal handler: take no new device. */
   stop: { requested: boolean };
 }
 
-/** Errors after which this session (and its locks) cannot go on. */
-export class PassAborted extends Error {}
-
-const CONNECTION_LOST = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
-
-export function isConnectionLost(error: unknown): boolean {
-  return CONNECTION_LOST.has((error as { code?: string }).code ?? '');
-}
-
 const elapsed = (since: number) => Math.round(performance.now() - since);
 
-export async function runPass(ctx: PassContext): Promise<void> {
-  const { sql, logger, config, report } = ctx;
+/**
+ * The pass: each step returns what it did and the tally adds it up, so a pass
+ * that ends early (a lost connection, a stop signal) still reports every
+ * chunk it finished.
+ */
+export async function runPass(ctx: PassContext, tally: PassTally): Promise<void> {
+  const { sql, config } = ctx;
   const settings: Settings = { mode: config.mode, lastEventTime: config.lastEventTime, timedeltaCheck: config.timedeltaCheck };
-  const ready = selectReady(await selectReadyCodes(sql), config.mode, config.devices);
-  report.devices.ready = ready.devices.length;
-  report.devices.conflicts = ready.conflicts.length;
-  report.warnings = {
-    junkDeviceCodes: ready.junkCodes,
-    unknownDeviceCodes: ready.unknownCodes,
-    conflictDevices: ready.conflicts.map((d) => d.id),
-  };
+  const devices = await findReady(ctx, tally);
+  const issueTypes = config.mode === 'receipts' ? await presentIssueTypes(sql, [7, 8, 9]) : new Set<number>();
+  const bounds: ChunkBounds = { maxDevices: config.chunkSize, targetEvents: config.chunkEvents };
+  let size = firstChunkSize(bounds);
+  const cursor = { next: 0 }; // the first device not tried yet
+  while (cursor.next < devices.length && !ctx.stop.requested) {
+    const claim = await claimChunk(ctx, devices, cursor, size);
+    const chunk: ChunkResult = { claimed: claim.mine.length, skipped: claim.skipped, done: [], failed: [], durationsMs: { load: 0, analyze: 0, write: 0 } };
+    let lost: PassAborted | undefined;
+    try {
+      if (claim.mine.length === 0) break; // the list is exhausted
+      const loaded = await loadChunk(ctx, claim.mine);
+      chunk.failed.push(...loaded.failed);
+      chunk.durationsMs.load = loaded.ms;
+      if (ctx.stop.requested) break;
+      size = nextChunkSize(bounds, size, claim.mine.length, countEvents(loaded.inputs));
+      const analyzed = analyzeChunk(ctx, settings, claim.mine, loaded.inputs, issueTypes);
+      chunk.failed.push(...analyzed.failed);
+      chunk.durationsMs.analyze = analyzed.ms;
+      releaseScratch(); // the core's scratch memory of this chunk's biggest device is not kept to the end of the pass
+      const written = await writeChunk(ctx, analyzed.plans);
+      chunk.done.push(...written.done);
+      chunk.failed.push(...written.failed);
+      chunk.durationsMs.write = written.ms;
+      lost = written.lost;
+    } finally {
+      recordChunk(tally, chunk);
+      // a lost connection has already released the locks with the session
+      await unlockDevices(sql, claim.mine.map((d) => d.id)).catch(() => undefined);
+    }
+    if (lost) throw lost;
+  }
+}
+
+/** The ready devices of the mode (R1), with a warning for each code that matches nothing and each conflict. */
+async function findReady(ctx: PassContext, tally: PassTally): Promise<ReadyDevice[]> {
+  const { logger, config } = ctx;
+  const ready = selectReady(await selectReadyCodes(ctx.sql), config.mode, config.devices);
+  recordReady(tally, {
+    ready: ready.devices.length,
+    conflicts: ready.conflicts.length,
+    warnings: { junkDeviceCodes: ready.junkCodes, unknownDeviceCodes: ready.unknownCodes, conflictDevices: ready.conflicts.map((d) => d.id) },
+  });
   for (const code of ready.junkCodes) {
     logger.warn(`timestamps.devicecode ${JSON.stringify(code)} is not an integer: it matches no device (R1)`, { devicecode: code });
   }
@@ -62,47 +92,31 @@ export async function runPass(ctx: PassContext): Promise<void> {
     logger.warn(`device ${device.id} is ready in both modes: configuration conflict, skipped by both (R1)`, { deviceId: device.id });
   }
   logger.info(`ready devices: ${ready.devices.length}`, { mode: config.mode, conflicts: ready.conflicts.length });
+  return ready.devices;
+}
 
-  const issueTypes = config.mode === 'receipts' ? await presentIssueTypes(sql, [7, 8, 9]) : new Set<number>();
-
-  const bounds: ChunkBounds = { maxDevices: config.chunkSize, targetEvents: config.chunkEvents };
-  let size = firstChunkSize(bounds);
-  const devices = ready.devices;
-  let next = 0; // the first device not tried yet
-  while (next < devices.length) {
-    if (ctx.stop.requested) break;
-    const mine: ReadyDevice[] = [];
-    try {
-      // Claim `size` devices (R19): one owned by another pass is skipped and
-      // the next one tried, so every chunk is full and passes running together
-      // take whole chunks in turn rather than fragments of each other's.
-      while (mine.length < size && next < devices.length) {
-        const candidates = devices.slice(next, next + size - mine.length);
-        next += candidates.length;
-        const owned = new Set(await tryLockDevices(sql, candidates.map((d) => d.id)));
-        for (const d of candidates) {
-          if (owned.has(d.id)) {
-            mine.push(d);
-          } else {
-            report.devices.skippedOwnedElsewhere++;
-            report.skipped.push(d.id);
-            logger.info(`device ${d.id} is being processed by another pass: skipped (R19)`, { deviceId: d.id });
-          }
-        }
+/**
+ * Claims `size` devices (R19): one owned by another pass is skipped and the
+ * next one tried, so every chunk is full and passes running together take
+ * whole chunks in turn rather than fragments of each other's.
+ */
+async function claimChunk(ctx: PassContext, devices: ReadyDevice[], cursor: { next: number }, size: number): Promise<{ mine: ReadyDevice[]; skipped: number[] }> {
+  const mine: ReadyDevice[] = [];
+  const skipped: number[] = [];
+  while (mine.length < size && cursor.next < devices.length) {
+    const candidates = devices.slice(cursor.next, cursor.next + size - mine.length);
+    cursor.next += candidates.length;
+    const owned = new Set(await tryLockDevices(ctx.sql, candidates.map((d) => d.id)));
+    for (const d of candidates) {
+      if (owned.has(d.id)) {
+        mine.push(d);
+      } else {
+        skipped.push(d.id);
+        ctx.logger.info(`device ${d.id} is being processed by another pass: skipped (R19)`, { deviceId: d.id });
       }
-      if (mine.length === 0) break; // the list is exhausted
-      report.chunks++;
-      const inputs = await loadChunk(ctx, mine);
-      if (ctx.stop.requested) break;
-      size = nextChunkSize(bounds, size, mine.length, countEvents(inputs));
-      const plans = analyzeChunk(ctx, settings, mine, inputs, issueTypes);
-      releaseScratch(); // the core's scratch memory of this chunk's biggest device is not kept to the end of the pass
-      await writeChunk(ctx, plans);
-    } finally {
-      // a lost connection has already released the locks with the session
-      await unlockDevices(sql, mine.map((d) => d.id)).catch(() => undefined);
     }
   }
+  return { mine, skipped };
 }
 
 function countEvents(inputs: Map<number, DeviceInput>): number {
@@ -111,36 +125,38 @@ function countEvents(inputs: Map<number, DeviceInput>): number {
   return events;
 }
 
+type Failed = ChunkResult['failed'][number];
+
 /**
  * The pending rows of the chunk's devices. A row the process cannot read
  * exactly (an id beyond 2^53) fails its device alone: the chunk is loaded
  * again device by device and the others go on (as R18 does for writes).
  */
-async function loadChunk(ctx: PassContext, devices: ReadyDevice[]): Promise<Map<number, DeviceInput>> {
+async function loadChunk(ctx: PassContext, devices: ReadyDevice[]): Promise<{ inputs: Map<number, DeviceInput>; failed: Failed[]; ms: number }> {
   const started = performance.now();
+  const failed: Failed[] = [];
   try {
-    return await loadDevices(ctx.sql, ctx.config.mode, devices);
+    return { inputs: await loadDevices(ctx.sql, ctx.config.mode, devices), failed, ms: elapsed(started) };
   } catch (error) {
     if (!(error instanceof RowError)) throw error;
-    const inputs = new Map<number, DeviceInput>();
-    for (const device of devices) {
-      try {
-        inputs.set(device.id, (await loadDevices(ctx.sql, ctx.config.mode, [device])).get(device.id)!);
-      } catch (deviceError) {
-        if (!(deviceError instanceof RowError)) throw deviceError;
-        fail(ctx, device.id, `loading failed, nothing written for this device: ${deviceError.message}`);
-      }
-    }
-    return inputs;
-  } finally {
-    ctx.report.durationsMs.load += elapsed(started);
   }
+  const inputs = new Map<number, DeviceInput>();
+  for (const device of devices) {
+    try {
+      inputs.set(device.id, (await loadDevices(ctx.sql, ctx.config.mode, [device])).get(device.id)!);
+    } catch (deviceError) {
+      if (!(deviceError instanceof RowError)) throw deviceError;
+      failed.push(fail(ctx, device.id, `loading failed, nothing written for this device: ${deviceError.message}`));
+    }
+  }
+  return { inputs, failed, ms: elapsed(started) };
 }
 
 /** The core's plan for every owned device of the chunk; a device the core cannot plan fails alone. */
-function analyzeChunk(ctx: PassContext, settings: Settings, devices: ReadyDevice[], inputs: Map<number, DeviceInput>, issueTypes: Set<number>): DevicePlan[] {
+function analyzeChunk(ctx: PassContext, settings: Settings, devices: ReadyDevice[], inputs: Map<number, DeviceInput>, issueTypes: Set<number>): { plans: DevicePlan[]; failed: Failed[]; ms: number } {
   const started = performance.now();
   const plans: DevicePlan[] = [];
+  const failed: Failed[] = [];
   for (const device of devices) {
     const input = inputs.get(device.id);
     if (!input) continue; // its load failed, and was reported
@@ -148,7 +164,7 @@ function analyzeChunk(ctx: PassContext, settings: Settings, devices: ReadyDevice
     try {
       plan = analyzeDevice(input, settings, ctx.now);
     } catch (error) {
-      fail(ctx, device.id, `analysis failed: ${describeError(error)}`);
+      failed.push(fail(ctx, device.id, `analysis failed: ${describeError(error)}`));
       continue;
     }
     for (const r of plan.rejected) {
@@ -157,18 +173,21 @@ function analyzeChunk(ctx: PassContext, settings: Settings, devices: ReadyDevice
     }
     const missing = missingIssueTypes(plan, issueTypes);
     if (missing.length > 0) {
-      fail(ctx, device.id, `issue type(s) ${missing.join(', ')} missing from polycomm_issue_type: nothing written for this device (R14)`);
-      countRejectedAndDeferred(ctx.report, plan);
+      failed.push(fail(ctx, device.id, `issue type(s) ${missing.join(', ')} missing from polycomm_issue_type: nothing written for this device (R14)`, plan));
       continue;
     }
     plans.push(plan);
   }
-  ctx.report.durationsMs.analyze += elapsed(started);
-  return plans;
+  return { plans, failed, ms: elapsed(started) };
 }
 
-const hasWrites = (p: DevicePlan) =>
-  p.tasks.length + p.wrapUpdates.length + p.alarmIds.length + p.issueIds.length + p.receiptUpdates.length > 0;
+interface WriteResult {
+  done: DevicePlan[];
+  failed: Failed[];
+  ms: number;
+  /** the connection was lost: the pass cannot go on (the devices done before it stay done) */
+  lost?: PassAborted;
+}
 
 /**
  * Writes a chunk's plans in one transaction (a handful of statements whatever
@@ -176,44 +195,41 @@ const hasWrites = (p: DevicePlan) =>
  * connection, each device is retried in its own transaction, so one bad
  * device rolls back alone and the others are written (R18).
  */
-async function writeChunk(ctx: PassContext, plans: DevicePlan[]): Promise<void> {
-  const { report } = ctx;
-  // processed: something was (or in a dry run would be) written; idle: nothing
-  // to write (nothing pending, or only groups still in progress). Two passes
-  // that meet on a device count it once as processed between them.
-  const done = (plan: DevicePlan) => {
-    countPlan(report, plan);
-    if (hasWrites(plan)) report.devices.processed++;
-    else report.devices.idle++;
-  };
+async function writeChunk(ctx: PassContext, plans: DevicePlan[]): Promise<WriteResult> {
   const toWrite = ctx.config.dryRun ? [] : plans.filter(hasWrites);
-  for (const plan of plans) if (!toWrite.includes(plan)) done(plan);
-  if (toWrite.length === 0) return;
+  const result: WriteResult = { done: plans.filter((p) => !toWrite.includes(p)), failed: [], ms: 0 };
+  if (toWrite.length === 0) return result;
   const started = performance.now();
   try {
     await writeTransaction(ctx, toWrite);
-    toWrite.forEach(done);
+    result.done.push(...toWrite);
   } catch (error) {
-    if (isConnectionLost(error)) throw new PassAborted(`connection lost while writing: ${describeError(error)}`);
-    if (toWrite.length === 1) {
-      fail(ctx, toWrite[0]!.deviceId, describeError(error));
-      countRejectedAndDeferred(report, toWrite[0]!);
+    if (isConnectionLost(error)) {
+      result.lost = new PassAborted(`connection lost while writing: ${describeError(error)}`);
+    } else if (toWrite.length === 1) {
+      result.failed.push(fail(ctx, toWrite[0]!.deviceId, describeError(error), toWrite[0]));
     } else {
       ctx.logger.warn(`writing a chunk of ${toWrite.length} devices failed (${describeError(error)}): retrying device by device`);
-      for (const plan of toWrite) {
-        if (ctx.stop.requested) break;
-        try {
-          await writeTransaction(ctx, [plan]);
-          done(plan);
-        } catch (deviceError) {
-          if (isConnectionLost(deviceError)) throw new PassAborted(`connection lost while writing device ${plan.deviceId}: ${describeError(deviceError)}`);
-          fail(ctx, plan.deviceId, describeError(deviceError));
-          countRejectedAndDeferred(report, plan);
-        }
-      }
+      await writeOneByOne(ctx, toWrite, result);
     }
-  } finally {
-    report.durationsMs.write += elapsed(started);
+  }
+  result.ms = elapsed(started);
+  return result;
+}
+
+async function writeOneByOne(ctx: PassContext, plans: DevicePlan[], result: WriteResult): Promise<void> {
+  for (const plan of plans) {
+    if (ctx.stop.requested) break;
+    try {
+      await writeTransaction(ctx, [plan]);
+      result.done.push(plan);
+    } catch (error) {
+      if (isConnectionLost(error)) {
+        result.lost = new PassAborted(`connection lost while writing device ${plan.deviceId}: ${describeError(error)}`);
+        return;
+      }
+      result.failed.push(fail(ctx, plan.deviceId, describeError(error), plan));
+    }
   }
 }
 
@@ -239,15 +255,11 @@ async function writeTransaction(ctx: PassContext, plans: DevicePlan[]): Promise<
   });
 }
 
-function fail(ctx: PassContext, deviceId: number, error: string): void {
-  ctx.report.devices.failed++;
-  ctx.report.failures.push({ deviceId, error });
-  ctx.logger.error(`device ${deviceId} failed and was rolled back: ${error}`, { deviceId });
-}
 
-/** A failed device still reports what it found invalid or in progress. */
-function countRejectedAndDeferred(report: PassReport, plan: DevicePlan): void {
-  countPlan(report, { ...plan, tasks: [], wrapUpdates: [], alarmIds: [], issueIds: [], receiptUpdates: [], cleanGroups: 0 });
+/** A device that failed and rolled back: logged now, counted by the tally. */
+function fail(ctx: PassContext, deviceId: number, error: string, plan?: DevicePlan): Failed {
+  ctx.logger.error(`device ${deviceId} failed and was rolled back: ${error}`, { deviceId });
+  return { failure: { deviceId, error }, plan };
 }
 
 function missingIssueTypes(plan: DevicePlan, present: Set<number>): number[] {

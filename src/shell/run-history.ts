@@ -63,17 +63,20 @@ export function runError(report: PassReport): string | null {
 const timeout = (ms: number) =>
   new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
 
-export async function finishRun(sql: Sql, run: RunRecord, report: PassReport): Promise<void> {
+/** `sql`: the pass's connection, or undefined when it is known lost (then straight to a fresh one). */
+export async function finishRun(sql: Sql | undefined, run: RunRecord, report: PassReport): Promise<void> {
   const row = { id: run.id, status: report.status, report, error: runError(report) };
   // The pass's single connection may still be held by the device in flight
   // (a stop signal whose grace period ran out): then record on a fresh one.
-  let reason: string;
-  try {
-    const first = await Promise.race([finishRunRow(sql, row), timeout(FINISH_ON_PASS_CONNECTION_MS)]);
-    if (first !== 'timeout') return;
-    reason = 'is busy';
-  } catch (error) {
-    reason = `failed (${describeError(error)})`;
+  let reason = 'was lost';
+  if (sql) {
+    try {
+      const first = await Promise.race([finishRunRow(sql, row), timeout(FINISH_ON_PASS_CONNECTION_MS)]);
+      if (first !== 'timeout') return;
+      reason = 'is busy';
+    } catch (error) {
+      reason = `failed (${describeError(error)})`;
+    }
   }
   run.logger.warn(`the pass's connection ${reason}: recording run ${run.id} on a separate connection`);
   const own = open(run.connection, { applicationName: 'polycomm-analyzer run-history' });

@@ -5,19 +5,16 @@ import type { PassConfig } from '../../infra/config.js';
 import { explainDevice } from '../../core/index.js';
 import { renderExplanation } from '../explanation-text.js';
 import { selectReady } from '../../core/devices.js';
-import { describeError, open, waitForDatabase } from '../../infra/db.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import { loadDevices } from '../load.js';
 import type { Logger } from '../../infra/log.js';
 import { deviceById } from '../../sql/device-by-id.js';
 import { selectReadyCodes } from '../../sql/ready-devices.js';
+import { runCommand } from '../session.js';
 
-export async function runExplain(config: PassConfig, deviceId: number, logger: Logger, out: (text: string) => void): Promise<number> {
+export function runExplain(config: PassConfig, deviceId: number, logger: Logger, out: (text: string) => void): Promise<number> {
   const now = readNow(config.timezone, config.now);
-  const sql = open(config, { applicationName: 'polycomm-analyzer explain' });
-  try {
-    await waitForDatabase(sql, config, (attempt, error, delay) =>
-      logger.warn('database not reachable yet, retrying', { attempt, error, retryInMs: delay }));
+  return runCommand('explain', config, logger, async (sql) => {
     const device = await deviceById(sql, deviceId);
     if (!device) {
       process.stderr.write(`analyzer: no polycomm_device with id ${deviceId}\n`);
@@ -38,12 +35,5 @@ export async function runExplain(config: PassConfig, deviceId: number, logger: L
     ].join('\n');
     out(header + renderExplanation(explainDevice(input, settings, now)));
     return EXIT.OK;
-  } catch (error) {
-    const message = describeError(error);
-    logger.error(`explain failed: ${message}`);
-    process.stderr.write(`analyzer: ${message}\n`);
-    return EXIT.FAILURE;
-  } finally {
-    await sql.end({ timeout: 2 }).catch(() => undefined);
-  }
+  });
 }

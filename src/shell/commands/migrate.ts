@@ -1,21 +1,13 @@
 import type { ConnectionConfig } from '../../infra/config.js';
-import { describeError, open, waitForDatabase } from '../../infra/db.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import type { Logger } from '../../infra/log.js';
 import { migrate } from '../../sql/migrate.js';
+import { runCommand } from '../session.js';
 
-export async function runMigrate(config: ConnectionConfig, logger: Logger): Promise<number> {
-  const sql = open(config, { applicationName: 'polycomm-analyzer migrate' });
-  try {
-    await waitForDatabase(sql, config, (attempt, error, delay) =>
-      logger.warn('database not reachable yet, retrying', { attempt, error, retryInMs: delay }));
+export function runMigrate(config: ConnectionConfig, logger: Logger): Promise<number> {
+  return runCommand('migrate', config, logger, async (sql) => {
     await migrate(sql);
     logger.info('migration applied');
     return EXIT.OK;
-  } catch (error) {
-    logger.error(`migration failed: ${describeError(error)}`);
-    return EXIT.FAILURE;
-  } finally {
-    await sql.end({ timeout: 2 });
-  }
+  });
 }

@@ -2,18 +2,16 @@
 // a bounded list, and complete counts by type and by device; printed as a
 // readable report and, with --out-dir, written as JSON to a uniquely named file
 // (open-tasks-<UTC timestamp>-<short random id>.json). Writes nothing else.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { ANALYZER_ISSUE_NAMES, TASK_TYPE_NAMES } from '../../core/index.js';
 import { ConfigError, type ConnectionConfig } from '../../infra/config.js';
-import { describeError, open, waitForDatabase } from '../../infra/db.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import type { Logger } from '../../infra/log.js';
 import { openTaskCounts } from '../../sql/open-tasks-counts.js';
 import { openTasks, type OpenTaskFilter } from '../../sql/open-tasks.js';
-import { table } from './status.js';
+import { writeJsonFile } from '../json-file.js';
+import { runCommand } from '../session.js';
+import { table } from '../table.js';
 
 export interface OpenTasksOptions extends OpenTaskFilter {
   outDir: string | undefined;
@@ -21,39 +19,27 @@ export interface OpenTasksOptions extends OpenTaskFilter {
   limit: number;
 }
 
-function ids(value: unknown, flag: string, check: (n: number) => boolean, expected: string): number[] | undefined {
-  if (value === undefined) return undefined;
-  const items = (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter((v) => v !== '');
-  if (items.length === 0) return undefined;
-  return items.map((item) => {
-    const n = Number(item);
-    if (!/^\d+$/.test(item) || !Number.isSafeInteger(n) || !check(n)) throw new ConfigError(`invalid ${flag}: '${item}' (expected ${expected})`);
-    return n;
-  });
+/** --since: a Moscow date or time, as the timestamp text the query compares with. */
+export function parseSince(value: string): string {
+  const text = String(value).trim();
+  const parsed = DateTime.fromISO(text.replace(' ', 'T'), { zone: 'UTC' });
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(text) || !parsed.isValid) {
+    throw new ConfigError(`invalid --since: '${text}' (expected a Moscow date or time: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS])`);
+  }
+  return parsed.toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS");
 }
 
+const nonEmpty = (ids: unknown) => (Array.isArray(ids) && ids.length > 0 ? (ids as number[]) : undefined);
+
+/** The options as commander parsed and checked them (src/cli.ts). */
 export function parseOpenTasksOptions(raw: Record<string, unknown>): OpenTasksOptions {
-  let since: string | undefined;
-  if (raw.since !== undefined) {
-    const text = String(raw.since).trim();
-    const parsed = DateTime.fromISO(text.replace(' ', 'T'), { zone: 'UTC' });
-    if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(text) || !parsed.isValid) {
-      throw new ConfigError(`invalid --since: '${text}' (expected a Moscow date or time: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS])`);
-    }
-    since = parsed.toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS");
-  }
-  const limit = raw.limit === undefined ? 200 : Number(String(raw.limit).trim());
-  if (!/^\d+$/.test(String(raw.limit ?? '200').trim()) || !Number.isSafeInteger(limit)) {
-    throw new ConfigError(`invalid --limit: '${String(raw.limit)}' (expected a whole number >= 0)`);
-  }
-  const outDir = raw.outDir === undefined ? undefined : String(raw.outDir).trim() || undefined;
   return {
-    devices: ids(raw.device, '--device', () => true, 'a device id'),
-    types: ids(raw.type, '--type', (n) => n >= 1 && n <= 6, 'a task type 1-6'),
-    since,
-    outDir,
+    devices: nonEmpty(raw.device),
+    types: nonEmpty(raw.type),
+    since: raw.since as string | undefined,
+    outDir: raw.outDir === undefined ? undefined : String(raw.outDir).trim() || undefined,
     json: raw.json === true,
-    limit,
+    limit: (raw.limit as number | undefined) ?? 200,
   };
 }
 
@@ -130,32 +116,17 @@ export function renderOpenTasks(doc: OpenTasksDocument): string {
 
 const num = (n: number | null) => (n === null ? '-' : String(n));
 
-/** `open-tasks-<UTC timestamp>-<short random id>.json`, written atomically (as report.ts does). */
+/** `open-tasks-<UTC timestamp>-<short random id>.json`, written atomically. */
 export function writeOpenTasksFile(dir: string, doc: OpenTasksDocument): string {
-  mkdirSync(dir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const path = join(dir, `open-tasks-${stamp}-${randomBytes(3).toString('hex')}.json`);
-  writeFileSync(`${path}.tmp`, JSON.stringify(doc, null, 2) + '\n');
-  renameSync(`${path}.tmp`, path);
-  return path;
+  return writeJsonFile(dir, 'open-tasks', doc);
 }
 
-export async function runOpenTasks(config: ConnectionConfig, options: OpenTasksOptions, logger: Logger, out: (text: string) => void): Promise<number> {
-  const sql = open(config, { applicationName: 'polycomm-analyzer open-tasks' });
-  try {
-    await waitForDatabase(sql, config, (attempt, error, delay) =>
-      logger.warn('database not reachable yet, retrying', { attempt, error, retryInMs: delay }));
+export function runOpenTasks(config: ConnectionConfig, options: OpenTasksOptions, logger: Logger, out: (text: string) => void): Promise<number> {
+  return runCommand('open-tasks', config, logger, async (sql) => {
     const doc = await collectOpenTasks(sql, options);
     const path = options.outDir ? writeOpenTasksFile(options.outDir, doc) : undefined;
     if (path) logger.info(`open-tasks report written to ${path}`, { report: path, total: doc.total });
     out(options.json ? JSON.stringify(doc, null, 2) + '\n' : renderOpenTasks(doc) + (path ? `\nWritten to ${path}\n` : ''));
     return EXIT.OK;
-  } catch (error) {
-    const message = describeError(error);
-    logger.error(`open-tasks failed: ${message}`);
-    process.stderr.write(`analyzer: ${message}\n`);
-    return EXIT.FAILURE;
-  } finally {
-    await sql.end({ timeout: 2 }).catch(() => undefined);
-  }
+  });
 }

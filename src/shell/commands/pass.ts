@@ -1,72 +1,86 @@
 // `analyzer --mode M`: one pass, its report, its signals and its exit code.
+// The pass ends one way or another (completed, threw, an uncaught exception,
+// a stalled statement, a stop signal's grace period run out); that ending and
+// the evidence around it decide one outcome, and everything the operator sees
+// (exit code, report status and error, run-history row, stderr line) follows
+// from it.
 import { readNow } from '../../infra/clock.js';
 import type { PassConfig } from '../../infra/config.js';
-import { formatMicros } from '../../core/time.js';
-import { describeError, open, statementCounter, waitForDatabase } from '../../infra/db.js';
+import { formatMicros } from '../../core/index.js';
+import { describeError, statementCounter, type Sql } from '../../infra/db.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import type { Logger } from '../../infra/log.js';
-import { isConnectionLost, PassAborted, runPass } from '../pass.js';
 import { peakRssKb } from '../../infra/peak-rss.js';
-import { newReport, summaryLine, ttySummary, writeReportFile, type PassReport } from '../report.js';
 import { VERSION } from '../../infra/version.js';
-import { startRun, finishRun, type RunRecord } from '../run-history.js';
+import { decideOutcome, exitCode, stderrLine, type PassEnding, type PassOutcome } from '../outcome.js';
+import { runPass } from '../pass.js';
+import { watchProcess, type ProcessWatch } from '../process-watch.js';
+import { buildReport, newTally, summaryLine, ttySummary, writeReportFile, type PassTally, type ReportStart } from '../report.js';
+import { finishRun, startRun, type RunRecord } from '../run-history.js';
+import { withDatabase } from '../session.js';
 
-/** After a stop signal the device in flight gets this long to commit or roll back. */
-const STOP_GRACE_MS = 4000;
+/** Writing the report and the run record is bounded: past this the process exits anyway. */
+const CONCLUDE_LIMIT_MS = 20_000;
+
+interface PassState {
+  config: PassConfig;
+  logger: Logger;
+  start: ReportStart;
+  startedMs: number;
+  tally: PassTally;
+  watch: ProcessWatch;
+  /** postgres.js reported the pass's connection closed after it was established */
+  connection: { closed: boolean };
+}
 
 export async function runPassCommand(config: PassConfig, logger: Logger): Promise<number> {
   const now = readNow(config.timezone, config.now);
-  const report = newReport(config.mode, VERSION, config.dryRun, formatMicros(now), config.timezone);
-  const started = performance.now();
-  const stop = { requested: false };
-  const sql = open(config);
-  let run: RunRecord | undefined;
+  const state: PassState = {
+    config, logger,
+    start: { mode: config.mode, version: VERSION, dryRun: config.dryRun, startedAt: new Date().toISOString(), now: formatMicros(now), timezone: config.timezone },
+    startedMs: performance.now(),
+    tally: newTally(),
+    watch: watchProcess(logger),
+    connection: { closed: false },
+  };
+  try {
+    return await withDatabase(config, logger, { onClose: () => (state.connection.closed = true) }, async (sql) => {
+      state.connection.closed = false; // a close while connecting is no evidence about the pass
+      const run = config.dryRun ? undefined : await startRun(sql, config, logger);
+      const work = runPass({ sql, logger, config, now, stop: state.watch.stop }, state.tally)
+        .then((): PassEnding => ({ kind: 'completed' }), (error: unknown): PassEnding => ({ kind: 'threw', error }));
+      const ending = await Promise.race([work, state.watch.ended]);
+      state.watch.stop.requested = true; // ended from outside: the pass, if still running, takes no new device
+      const code = await conclude(state, ending, sql, run);
+      // nothing of an unfinished pass is worth waiting for: its transaction rolls back
+      if (ending.kind !== 'completed') await sql.end({ timeout: 0 }).catch(() => undefined);
+      return code;
+    });
+  } catch (error) {
+    // the database unreachable: no run record, still a report
+    return conclude(state, { kind: 'threw', error });
+  } finally {
+    state.watch.dispose();
+  }
+}
 
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stop.requested) return;
-    stop.requested = true;
-    report.status = 'interrupted';
-    logger.warn(`${signal} received: finishing the device in flight, taking no new one`);
-    // never outlive the grace period: a transaction still open is rolled back by the server
-    setTimeout(() => {
-      logger.error('the device in flight did not finish in time: exiting, PostgreSQL rolls it back');
-      void finalize().finally(() => process.exit(EXIT.FAILURE));
-    }, STOP_GRACE_MS).unref();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-
-  let finalized: Promise<number> | undefined;
-  // One failure, however many paths see it: the first message becomes the
-  // report's error, one log line and one stderr line.
-  let failed = false;
-  const fail = (message: string) => {
-    if (report.status !== 'interrupted') report.status = 'failed';
-    if (failed) return;
-    failed = true;
-    report.error = message;
-    logger.error(`pass failed: ${message}`);
-    process.stderr.write(`analyzer: ${message}\n`);
-  };
-  // postgres.js 3.4.9 can throw an uncaught TypeError when the backend of an
-  // open transaction dies (porsager/postgres#1208), or leave a statement
-  // forever unsent so the event loop empties: either way the pass has lost its
-  // connection. End it as such: report, run record, exit 1. The data is safe
-  // (R18): the server rolls the open transaction back.
-  const connectionLost = (detail: string) => {
-    process.exitCode = EXIT.FAILURE;
-    if (finalized) return;
-    fail(`connection lost: ${detail}`);
-    void finalize().finally(() => process.exit(EXIT.FAILURE));
-  };
-  process.on('uncaughtException', (error) => connectionLost(describeError(error)));
-  process.on('beforeExit', () => connectionLost('a statement never completed (the connection closed under the driver)'));
-  const finalize = () => (finalized ??= (async () => {
-    report.durationsMs.total = Math.round(performance.now() - started);
-    report.finishedAt = new Date().toISOString();
-    report.maxRssKb = peakRssKb();
-    report.statements = statementCounter.count;
-    if (report.status === 'succeeded' && report.failures.length > 0) report.status = 'failed';
+/** Decides the outcome and publishes it: log, stderr, report file, run record, summary. */
+async function conclude(state: PassState, ending: PassEnding, sql?: Sql, run?: RunRecord): Promise<number> {
+  const { config, logger, tally } = state;
+  // keeps the event loop alive while the outcome is recorded, and bounds it
+  const limit = setTimeout(() => {
+    logger.error(`recording the outcome of the pass took more than ${CONCLUDE_LIMIT_MS / 1000} s: exiting`);
+    process.exit(EXIT.FAILURE);
+  }, CONCLUDE_LIMIT_MS);
+  try {
+    const outcome = decideOutcome({ ending, failedDevices: tally.devices.failed, signal: state.watch.signal(), connectionClosed: state.connection.closed });
+    announce(outcome, logger);
+    const report = buildReport(state.start, tally, outcome, {
+      finishedAt: new Date().toISOString(),
+      totalMs: Math.round(performance.now() - state.startedMs),
+      statements: statementCounter.count,
+      maxRssKb: peakRssKb(),
+    });
     if (config.reportDir) {
       try {
         const path = writeReportFile(config.reportDir, report);
@@ -75,23 +89,21 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
         logger.error(`could not write the report: ${describeError(error)}`);
       }
     }
-    if (run) await finishRun(sql, run, report).catch((error) => logger.warn(`could not record the run: ${describeError(error)}`));
+    // a connection the driver reported closed is not tried again for the run record
+    if (run) await finishRun(state.connection.closed ? undefined : sql, run, report).catch((error: unknown) => logger.warn(`could not record the run: ${describeError(error)}`));
     logger.info(summaryLine(report), { report });
     if (process.stdout.isTTY) process.stdout.write(ttySummary(report));
-    return report.status === 'succeeded' ? EXIT.OK : EXIT.FAILURE;
-  })());
-
-  try {
-    await waitForDatabase(sql, config, (attempt, error, delay) =>
-      logger.warn('database not reachable yet, retrying', { attempt, error, retryInMs: delay }));
-    if (!config.dryRun) run = await startRun(sql, config, logger);
-    await runPass({ sql, logger, config, now, report, stop });
-  } catch (error) {
-    // a bare socket error ("read ECONNRESET") says what broke, not what it means
-    const lost = isConnectionLost(error) && !(error instanceof PassAborted);
-    fail(lost ? `connection lost: ${describeError(error)}` : describeError(error));
+    return exitCode(outcome);
+  } finally {
+    clearTimeout(limit);
   }
-  const code = await finalize();
-  await sql.end({ timeout: 2 }).catch(() => undefined);
-  return code;
+}
+
+/** A fatal error: one log line (with the stack of an unexpected one) and one stderr line. */
+function announce(outcome: PassOutcome, logger: Logger): void {
+  const line = stderrLine(outcome);
+  if (outcome.status === 'succeeded' || !outcome.fatal || line === undefined) return;
+  const { fatal } = outcome;
+  logger.error(`pass failed: ${fatal.message}`, fatal.kind === 'unexpected' ? { stack: fatal.stack } : {});
+  process.stderr.write(`analyzer: ${line}\n`);
 }

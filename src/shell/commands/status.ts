@@ -3,10 +3,9 @@
 // finishing its row) and the pending backlog of each mode's ready devices.
 // With --fail-on-stale exits 3 when a hung run exists or the latest finished
 // run of a mode failed, so cron or a probe can alert on it.
-import { ConfigError, parseMode, type ConnectionConfig } from '../../infra/config.js';
+import type { ConnectionConfig } from '../../infra/config.js';
 import { selectReady } from '../../core/devices.js';
 import type { Mode } from '../../core/types.js';
-import { describeError, open, waitForDatabase } from '../../infra/db.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import type { Logger } from '../../infra/log.js';
 import { pendingBacklog, type BacklogRow } from '../../sql/backlog.js';
@@ -14,6 +13,8 @@ import { selectReadyCodes } from '../../sql/ready-devices.js';
 import { lastFinishedRuns, type FinishedRunRow } from '../../sql/run-last-finished.js';
 import { latestRuns, type RunRow } from '../../sql/run-latest.js';
 import { staleRuns, type StaleRunRow } from '../../sql/run-stale.js';
+import { runCommand } from '../session.js';
+import { table } from '../table.js';
 
 export interface StatusOptions {
   mode: Mode | undefined;
@@ -25,20 +26,12 @@ export interface StatusOptions {
 
 const MODES: Mode[] = ['receipts', 'dwr'];
 
-function wholeNumber(value: unknown, flag: string, min: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  const text = String(value).trim();
-  if (!/^\d+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
-    throw new ConfigError(`invalid ${flag}: '${String(value)}' (expected a whole number >= ${min})`);
-  }
-  return Number(text);
-}
-
+/** The options as commander parsed and checked them (src/cli.ts). */
 export function parseStatusOptions(raw: Record<string, unknown>): StatusOptions {
   return {
-    mode: raw.mode === undefined ? undefined : parseMode(raw.mode),
-    limit: wholeNumber(raw.limit, '--limit', 1, 10),
-    staleAfter: wholeNumber(raw.staleAfter, '--stale-after', 0, 3600),
+    mode: raw.mode as Mode | undefined,
+    limit: (raw.limit as number | undefined) ?? 10,
+    staleAfter: (raw.staleAfter as number | undefined) ?? 3600,
     failOnStale: raw.failOnStale === true,
     json: raw.json === true,
   };
@@ -100,13 +93,6 @@ export function duration(seconds: number): string {
 const utc = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');
 const num = (n: number | null) => (n === null ? '-' : String(n));
 
-/** Left-aligned columns, two spaces apart. */
-export function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)];
-}
-
 export function renderStatus(doc: StatusDocument, options: StatusOptions): string {
   const out: string[] = [];
   const hungIds = new Set(doc.hung.map((r) => r.id));
@@ -154,20 +140,10 @@ export function renderStatus(doc: StatusDocument, options: StatusOptions): strin
   return out.join('\n') + '\n';
 }
 
-export async function runStatus(config: ConnectionConfig, options: StatusOptions, logger: Logger, out: (text: string) => void): Promise<number> {
-  const sql = open(config, { applicationName: 'polycomm-analyzer status' });
-  try {
-    await waitForDatabase(sql, config, (attempt, error, delay) =>
-      logger.warn('database not reachable yet, retrying', { attempt, error, retryInMs: delay }));
+export function runStatus(config: ConnectionConfig, options: StatusOptions, logger: Logger, out: (text: string) => void): Promise<number> {
+  return runCommand('status', config, logger, async (sql) => {
     const doc = await collectStatus(sql, options);
     out(options.json ? JSON.stringify(doc, null, 2) + '\n' : renderStatus(doc, options));
     return options.failOnStale && doc.alert ? EXIT.STALE : EXIT.OK;
-  } catch (error) {
-    const message = describeError(error);
-    logger.error(`status failed: ${message}`);
-    process.stderr.write(`analyzer: ${message}\n`);
-    return EXIT.FAILURE;
-  } finally {
-    await sql.end({ timeout: 2 }).catch(() => undefined);
-  }
+  });
 }

@@ -1,0 +1,127 @@
+// The outcome of a pass: one value, decided once, from which the exit code,
+// the report's status and error, the run-history row and the stderr line all
+// follow. Deciding it is pure: the command gathers the evidence (how the pass
+// ended, whether its connection was seen closing, a stop signal) and asks.
+import { DatabaseUnreachable, describeError } from '../infra/db.js';
+import { EXIT } from '../infra/exit-codes.js';
+
+/** How the pass's work came to an end, as the command saw it. */
+export type PassEnding =
+  | { kind: 'completed' }
+  /** the pass's own code threw (awaited, so caught) */
+  | { kind: 'threw'; error: unknown }
+  /** an exception nobody caught: the driver's, or a bug */
+  | { kind: 'uncaught'; error: unknown }
+  /** the event loop emptied with the pass unfinished: a statement that never settles */
+  | { kind: 'stalled' }
+  /** a stop signal's grace period ran out with the device in flight */
+  | { kind: 'grace-expired' };
+
+/** Why a pass did not succeed, beyond its devices. */
+export type FatalError =
+  | { kind: 'connection-lost'; message: string }
+  /** a known failure with a clear message: the database unreachable, a statement refused */
+  | { kind: 'error'; message: string }
+  /** a programming error: its message and stack go to the log */
+  | { kind: 'unexpected'; message: string; stack: string | undefined };
+
+export type PassOutcome =
+  | { status: 'succeeded' }
+  | { status: 'failed'; fatal: FatalError | undefined; failedDevices: number }
+  | { status: 'interrupted'; signal: string; fatal: FatalError | undefined; failedDevices: number };
+
+export interface Evidence {
+  ending: PassEnding;
+  /** devices that failed and rolled back (the pass went on without them) */
+  failedDevices: number;
+  /** the stop signal received, if any */
+  signal: string | undefined;
+  /** postgres.js reported the pass's connection closed while the pass ran */
+  connectionClosed: boolean;
+}
+
+/** Errors after which this session (and its locks) cannot go on. */
+export class PassAborted extends Error {}
+
+const CONNECTION_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+
+/** The error says the connection is gone (a socket error, or PostgreSQL's own "terminating connection"). */
+export function isConnectionLost(error: unknown): boolean {
+  return error instanceof PassAborted || CONNECTION_CODES.has((error as { code?: string } | null)?.code ?? '');
+}
+
+/** Thrown from inside postgres.js (its stack starts in the driver's files). */
+function fromDriver(error: unknown): boolean {
+  const stack = error instanceof Error ? error.stack ?? '' : '';
+  const firstFrame = stack.split('\n').find((line) => line.trimStart().startsWith('at ')) ?? '';
+  return /[\\/]node_modules[\\/]postgres[\\/]/.test(firstFrame);
+}
+
+/**
+ * An error with a database or system code, or one of ours with a message
+ * meant for the operator; anything else is a bug.
+ */
+function isExpected(error: unknown): boolean {
+  if (error instanceof DatabaseUnreachable) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code !== '';
+}
+
+function unexpected(error: unknown): FatalError {
+  const name = error instanceof Error ? error.name : typeof error;
+  return { kind: 'unexpected', message: `unexpected error: ${name}: ${describeError(error)}`, stack: error instanceof Error ? error.stack : undefined };
+}
+
+/**
+ * What ended the pass, decided by evidence. postgres.js 3.4.9 can throw an
+ * uncaught TypeError when the backend of an open transaction dies
+ * (porsager/postgres#1208), or leave a statement forever unsent so the event
+ * loop empties: those are a lost connection only when the driver reported the
+ * connection closed; an exception from anywhere else is what it is.
+ */
+export function diagnose(ending: PassEnding, connectionClosed: boolean): FatalError | undefined {
+  switch (ending.kind) {
+    case 'completed':
+    case 'grace-expired':
+      return undefined;
+    case 'stalled':
+      return connectionClosed
+        ? { kind: 'connection-lost', message: 'connection lost: a statement never completed (the connection closed under the driver)' }
+        : unexpected(new Error('the pass stopped with a statement that never completed, its connection still open'));
+    case 'threw':
+    case 'uncaught': {
+      const { error } = ending;
+      // a bare socket error ("read ECONNRESET") says what broke, not what it means
+      if (error instanceof PassAborted) return { kind: 'connection-lost', message: error.message };
+      if (isConnectionLost(error) || (connectionClosed && fromDriver(error))) {
+        return { kind: 'connection-lost', message: `connection lost: ${describeError(error)}` };
+      }
+      if (ending.kind === 'threw' && isExpected(error)) return { kind: 'error', message: describeError(error) };
+      return unexpected(error);
+    }
+  }
+}
+
+export function decideOutcome(evidence: Evidence): PassOutcome {
+  const fatal = diagnose(evidence.ending, evidence.connectionClosed);
+  const { failedDevices, signal } = evidence;
+  if (signal !== undefined) return { status: 'interrupted', signal, fatal, failedDevices };
+  if (fatal || failedDevices > 0) return { status: 'failed', fatal, failedDevices };
+  return { status: 'succeeded' };
+}
+
+export function exitCode(outcome: PassOutcome): number {
+  return outcome.status === 'succeeded' ? EXIT.OK : EXIT.FAILURE;
+}
+
+/** The report's `error`: the fatal error only (failed devices are listed in `failures`). */
+export function fatalMessage(outcome: PassOutcome): string | null {
+  return outcome.status === 'succeeded' ? null : outcome.fatal?.message ?? null;
+}
+
+/** The one stderr line of a pass that ended on a fatal error (none otherwise). */
+export function stderrLine(outcome: PassOutcome): string | undefined {
+  const fatal = outcome.status === 'succeeded' ? undefined : outcome.fatal;
+  if (!fatal) return undefined;
+  return fatal.kind === 'unexpected' ? `${fatal.message} (a bug, not a lost connection: the stack is in the log)` : fatal.message;
+}
