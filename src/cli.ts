@@ -91,7 +91,9 @@ Examples:
     // --task takes the device's mode when none is given (a placeholder until then)
     const config = parsePass(explainOptions.modeGiven || !('task' in explainOptions.target) ? rest : { ...rest, mode: 'receipts' }, env);
     const log = createLogger({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
-    const code = await runExplain(config, explainOptions, log.logger, (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'));
+    // a large document must be flushed to a pipe before the process exits
+    const write = (text: string) => new Promise<void>((resolve) => process.stdout.write(text.endsWith('\n') ? text : text + '\n', () => resolve()));
+    const code = await runExplain(config, explainOptions, log.logger, write);
     await finish(code, log);
   });
   root.addCommand(explain);

@@ -16,7 +16,7 @@ const NOW = '2026-01-02T00:00:00';
 
 let db: TestDb;
 const dir = mkdtempSync(join(tmpdir(), 'polycomm-explain-task-'));
-const ids: Record<string, number> = {};
+const ids = {} as Record<'w1' | 'early' | 'late' | 'r2' | 'double' | 'w6' | 'a6', number>;
 let tasks: TaskRow[] = [];
 
 /** The seven worked examples, one device each (device id = example number). */

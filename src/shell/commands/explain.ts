@@ -134,7 +134,7 @@ async function explainTaskDocument(sql: Sql, config: PassConfig, options: Explai
   return { ...base(config, device, mode, source, ready[mode]), kind: 'task', explanation: explained.explanation, task: explained };
 }
 
-export async function runExplain(config: PassConfig, options: ExplainOptions, logger: Logger, out: (text: string) => void): Promise<number> {
+export async function runExplain(config: PassConfig, options: ExplainOptions, logger: Logger, out: (text: string) => void | Promise<void>): Promise<number> {
   const now = readNow(config.timezone, config.now);
   const sql = open(config, { applicationName: 'polycomm-analyzer explain' });
   try {
@@ -145,7 +145,7 @@ export async function runExplain(config: PassConfig, options: ExplainOptions, lo
       : await explainDeviceDocument(sql, config, options.target.device, now);
     const text = renderDocument(doc, options.format);
     if (options.out !== undefined) writeFileSync(options.out, text);
-    else out(text);
+    else await out(text);
     return EXIT.OK;
   } catch (error) {
     const message = error instanceof ExplainFailure ? error.message : describeError(error);
