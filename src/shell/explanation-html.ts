@@ -18,12 +18,14 @@ import { renderTaskExplanation } from './task-text.js';
 
 const PX_PER_SECOND = 0.5;
 const MIN_GAP = 16;
+/** Room under the narrowest bar for its 'single'/'double' label. */
+const MIN_BAR = Math.ceil('double'.length * 10 * 0.64) + 6;
 const GAP_CAP = 120;
 const PAD = 10;
 const LEFT = 24;
 const CUT_OFFSET = MIN_GAP / 2;
-const FONT = 11;
-const SMALL = 9;
+const FONT = 12;
+const SMALL = 10;
 /** An upper bound of a character's advance in the monospace fonts used (0.6 em) with room to spare. */
 const textWidth = (s: string, size = FONT): number => Math.ceil(s.length * size * 0.64);
 
@@ -42,8 +44,8 @@ function duration(seconds: number): string {
 }
 
 function groupLabel(g: ExplainedGroup, taskId: number | null): string {
-  const type = g.taskType === null ? 'no task (clean)' : `${g.taskType} ${TASK_TYPE_NAMES[g.taskType] ?? ''}`.trim();
-  return `${taskId === null ? '' : `task ${taskId}: `}${type}${g.state === 'deferred' ? ' · deferred' : ''}`;
+  const type = g.taskType === null ? 'no task (clean)' : `${TASK_TYPE_NAMES[g.taskType] ?? '?'} (${g.taskType})`;
+  return `${taskId === null ? `G${g.group}` : `task ${taskId}`}: ${type}${g.state === 'deferred' ? ' · deferred' : ''}`;
 }
 
 function cutLabel(e: Explanation, group: number): string {
@@ -54,6 +56,8 @@ function cutLabel(e: Explanation, group: number): string {
 
 interface Anchor {
   key: string;
+  /** A wrap_finish: the key of its wrap_start (the bar gets at least MIN_BAR). */
+  startKey: string | null;
   t: number;
   order: number;
   /** The group this anchor opens (its first entry), or 0. */
@@ -76,9 +80,11 @@ const nestedKey = (table: string, id: number): string => `n${table}:${id}`;
 function anchorList(e: Explanation): Anchor[] {
   const list: Anchor[] = [];
   const firstOf = new Map(e.groups.map((g) => [g.firstPosition, g.group]));
+  const startOf = new Map(e.entries.filter((en) => en.kind === 'wrap_start').map((en) => [en.rowId, entryKey(en)]));
   for (const en of e.entries) {
-    list.push({ key: entryKey(en), t: en.local, order: list.length, opens: firstOf.get(en.position) ?? 0, x: 0 });
-    for (const p of en.nested) list.push({ key: nestedKey(p.table, p.rowId), t: p.local, order: list.length, opens: 0, x: 0 });
+    const startKey = en.kind === 'wrap_finish' ? (startOf.get(en.rowId) ?? null) : null;
+    list.push({ key: entryKey(en), startKey, t: en.local, order: list.length, opens: firstOf.get(en.position) ?? 0, x: 0 });
+    for (const p of en.nested) list.push({ key: nestedKey(p.table, p.rowId), startKey: null, t: p.local, order: list.length, opens: 0, x: 0 });
   }
   return list.sort((a, b) => a.t - b.t || a.order - b.order);
 }
@@ -97,6 +103,7 @@ function layout(e: Explanation, labels: Map<number, number>): Layout {
       at = prev.x + Math.min(GAP_CAP, Math.max(MIN_GAP, natural));
       if (natural > GAP_CAP) breaks.push({ x0: prev.x, x1: at, seconds: (a.t - prev.t) / 1e6 });
     }
+    if (a.startKey !== null) at = Math.max(at, (x.get(a.startKey) ?? at) + MIN_BAR);
     if (a.opens > 1 && lastGroup > 0) at = Math.max(at, (groupX[lastGroup] as number) + (labels.get(lastGroup) ?? 0) + PAD);
     if (a.opens > 0) {
       groupX[a.opens] = at;
@@ -168,7 +175,7 @@ function marker(kind: 'alarm' | 'issue', x: number, y: number, size: number): st
     : `<path d="M${n1(x)} ${n1(y - size)} L${n1(x + size)} ${n1(y)} L${n1(x)} ${n1(y + size)} L${n1(x - size)} ${n1(y)} Z" fill="${COLORS.issue}"/>`;
 }
 
-const ROW = { group: 16, cut: 32, wraps: 46, lane: 26 };
+const ROW = { group: 17, cut: 34, wraps: 50, lane: 32 };
 
 function wrapSvg(b: Bar, l: Layout): string {
   const w = b.wrap;
@@ -176,14 +183,14 @@ function wrapSvg(b: Bar, l: Layout): string {
   const color = verdictColor(w);
   const width = b.x1 - b.x0;
   const shape = w.wrapType === 2
-    ? `<rect x="${n1(b.x0)}" y="${y}" width="${n1(width)}" height="5" fill="${color}"/><rect x="${n1(b.x0)}" y="${y + 7}" width="${n1(width)}" height="5" fill="${color}"/>`
+    ? `<rect x="${n1(b.x0)}" y="${y}" width="${n1(width)}" height="6" fill="${color}"/><rect x="${n1(b.x0)}" y="${y + 8}" width="${n1(width)}" height="6" fill="${color}"/>`
     : w.wrapType === 1
-      ? `<rect x="${n1(b.x0)}" y="${y}" width="${n1(width)}" height="12" fill="${color}"/>`
-      : `<rect x="${n1(b.x0)}" y="${y}" width="${n1(width)}" height="12" fill="url(#untyped)" stroke="${color}"/>`;
-  const outline = w.analyzerIssue !== null ? `<rect x="${n1(b.x0 - 1.5)}" y="${y - 1.5}" width="${n1(width + 3)}" height="15" fill="none" stroke="${COLORS.mismatch}" stroke-width="1.5"/>` : '';
+      ? `<rect x="${n1(b.x0)}" y="${y}" width="${n1(width)}" height="14" fill="${color}"/>`
+      : `<rect x="${n1(b.x0)}" y="${y}" width="${n1(width)}" height="14" fill="url(#untyped)" stroke="${color}"/>`;
+  const outline = w.analyzerIssue !== null ? `<rect x="${n1(b.x0 - 2)}" y="${y - 2}" width="${n1(width + 4)}" height="18" fill="none" stroke="${COLORS.mismatch}" stroke-width="2"/>` : '';
   const nested = b.start.nested.map((p) => {
     const px = l.x.get(nestedKey(p.table, p.rowId)) as number;
-    return `<g class="nested ${p.kind}">${marker(p.kind, px, y + 6, 4)}${title([`nested ${p.kind} ${p.rowId} (R5)`, times(p.local, p.moscow)])}</g>`;
+    return `<g class="nested ${p.kind}">${marker(p.kind, px, y + 7, 5)}${title([`nested ${p.kind} ${p.rowId} (R5)`, times(p.local, p.moscow)])}</g>`;
   }).join('');
   const lines = [
     `wrap ${w.wrapId} (polycom_id ${w.polycomId ?? 'NULL'}), ${typeName(w.wrapType)}, group ${b.group.group}`,
@@ -200,14 +207,13 @@ function paymentSvg(b: Bar, receiptX: Map<number, number>, receiptY: number): st
   if (w.paidBy === null) return '';
   const rx = receiptX.get(w.paidBy);
   if (rx === undefined) return '';
-  const y = ROW.wraps + b.lane * ROW.lane + 12;
+  const y = ROW.wraps + b.lane * ROW.lane + 14;
   const bad = mismatch(w);
   const color = bad ? COLORS.mismatch : COLORS.receipt;
-  const text = typeName(w.paidAs);
-  const label = textWidth(text, SMALL) + 4 <= b.x1 - b.x0 ? text : text[0]!.toUpperCase();
+  const label = typeName(w.paidAs);
   return `<g class="payment${bad ? ' mismatch' : ''}"><line x1="${n1(rx)}" y1="${receiptY}" x2="${n1(b.x1)}" y2="${y}" stroke="${color}" stroke-width="${bad ? 2.5 : 1}"${w.paidAs === 2 ? ' stroke-dasharray="4 2"' : ''}/>` +
     `${title([`receipt ${w.paidBy} pays wrap ${w.wrapId} as ${typeName(w.paidAs)}${bad ? ` although the wrap is ${typeName(w.wrapType)}` : ''} (R12)`])}</g>` +
-    `<text class="paid-as" x="${n1(b.x0 + 1)}" y="${y + 10}" font-size="${SMALL}" fill="${color}"${bad ? ' font-weight="bold"' : ''}>${esc(label)}</text>`;
+    `<text class="paid-as" x="${n1(b.x0 + 1)}" y="${y + 11}" font-size="${SMALL}" fill="${color}"${bad ? ' font-weight="bold"' : ''}>${esc(label)}</text>`;
 }
 
 function groupsSvg(e: Explanation, l: Layout, labels: Map<number, string>, taskGroup: number | null, height: number): string {
@@ -246,7 +252,7 @@ function receiptsSvg(e: Explanation, l: Layout, y: number): { svg: string; x: Ma
     const r = e.groups[en.group - 1]?.receipts.find((q) => q.receiptId === en.rowId);
     const lines = [`receipt ${en.rowId}, group ${en.group}${en.movedByR7 ? ' (moved after the wrap finish by R7)' : ''}`, times(en.local, en.moscow),
       r === undefined ? '' : `${r.single} single, ${r.double} double; left ${r.singleLeft} single, ${r.doubleLeft} double; status ${r.status} (R12)`];
-    out.push(`<g class="receipt"><line x1="${n1(rx)}" y1="${y}" x2="${n1(rx)}" y2="${y + 14}" stroke="${COLORS.receipt}" stroke-width="3"/>${title(lines)}</g>`);
+    out.push(`<g class="receipt"><line x1="${n1(rx)}" y1="${y}" x2="${n1(rx)}" y2="${y + 16}" stroke="${COLORS.receipt}" stroke-width="3"/>${title(lines)}</g>`);
   }
   return { svg: out.join(''), x };
 }
@@ -271,24 +277,30 @@ function axisSvg(e: Explanation, l: Layout, y: number): string {
   const first = (l.anchors[0] as Anchor).t;
   const last = (l.anchors[l.anchors.length - 1] as Anchor).t;
   const step = (TICK_STEPS_MIN.find((m) => m * 60 * PX_PER_SECOND >= 60) ?? 1440) * 60e6;
+  // the first and last entries' exact times, and nice ticks between them where they fit
+  const ticks = [{ t: first, seconds: true }];
+  for (let t = Math.ceil(first / step) * step; t <= last; t += step) ticks.push({ t, seconds: false });
+  if (last > first) ticks.push({ t: last, seconds: true });
   let tickRight = -Infinity;
   let dateRight = -Infinity;
   let lastDay = '';
-  for (let t = Math.ceil(first / step) * step; t <= last; t += step) {
+  ticks.forEach(({ t, seconds }, i) => {
     const x = timeX(l, t);
     const text = formatMicros(t);
-    const hm = text.slice(11, 16);
+    const hm = text.slice(11, seconds ? 19 : 16);
     const w = textWidth(hm, SMALL + 1);
-    if (x - w / 2 < tickRight + 8 || x - w / 2 < 2) continue;
-    tickRight = x + w / 2;
-    out.push(`<line x1="${n1(x)}" y1="${y}" x2="${n1(x)}" y2="${y + 5}" stroke="#263238"/><text class="tick" x="${n1(x)}" y="${y + 16}" font-size="${SMALL + 1}" text-anchor="middle">${hm}</text>`);
+    const left = Math.max(2, x - w / 2);
+    const nextX = i + 1 < ticks.length && ticks[i + 1]!.seconds ? timeX(l, ticks[i + 1]!.t) - textWidth('00:00:00', SMALL + 1) / 2 : Infinity;
+    if (left < tickRight + 8 || (!seconds && left + w + 8 > nextX) || left + w > l.right - 2) return;
+    tickRight = left + w;
+    out.push(`<line x1="${n1(x)}" y1="${y}" x2="${n1(x)}" y2="${y + 5}" stroke="#263238"/><text class="tick" x="${n1(left)}" y="${y + 16}" font-size="${SMALL + 1}">${hm}</text>`);
     const day = text.slice(0, 10);
-    if (day !== lastDay && x - w / 2 >= dateRight + 8) {
+    if (day !== lastDay && left >= dateRight + 8) {
       lastDay = day;
-      dateRight = x - w / 2 + textWidth(day, SMALL);
-      out.push(`<text class="date" x="${n1(x - w / 2)}" y="${y + 28}" font-size="${SMALL}" fill="#546e7a">${day}</text>`);
+      dateRight = left + textWidth(day, SMALL);
+      out.push(`<text class="date" x="${n1(left)}" y="${y + 28}" font-size="${SMALL}" fill="#546e7a">${day}</text>`);
     }
-  }
+  });
   return out.join('');
 }
 
@@ -303,7 +315,7 @@ export function timelineSvg(e: Explanation, task?: TaskExplanation): string {
   const wrapBars = bars(e, l);
   const lanes = Math.max(1, ...wrapBars.map((b) => b.lane + 1));
   const receiptY = ROW.wraps + lanes * ROW.lane + 4;
-  const topY = receiptY + 30;
+  const topY = receiptY + 32;
   const axisY = topY + 14;
   const height = axisY + 36;
   const receipts = receiptsSvg(e, l, receiptY);

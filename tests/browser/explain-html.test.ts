@@ -118,7 +118,8 @@ async function check(db: TestDb, name: string, args: string[]): Promise<{ doc: E
   await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
   const facts = await page.evaluate(measure);
   const shot = join(SHOTS, `${name}.png`);
-  await page.screenshot({ path: shot });
+  const bottom = await page.evaluate(() => Math.ceil(document.querySelector('details')!.getBoundingClientRect().bottom) + 12);
+  await page.screenshot({ path: shot, clip: { x: 0, y: 0, width: 1400, height: Math.min(820, bottom) } });
   await page.close();
 
   const e = doc.explanation;
