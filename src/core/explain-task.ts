@@ -255,6 +255,7 @@ function compareTask(rows: StoredTaskRows, e: Explanation, links: LocatedLink[],
     diff('task', t.id, 'status', t.status, 1, 'R16');
   } else if (g.state === 'deferred') {
     push({ table: 'task', rowId: t.id, field: 'state', stored: 'written', rules: 'deferred', rule: 'R9', note: 'the group is still in progress: the rules would not write it yet' });
+    return out; // nothing of a deferred group is written (R9): no row to compare
   } else {
     push({ table: 'task', rowId: t.id, field: 'type', stored: t.type, rules: null, rule: 'R15', note: 'a clean dwr group makes no task' });
   }
@@ -273,10 +274,10 @@ function compareLinks(rows: StoredTaskRows, links: LocatedLink[], g: ExplainedGr
   const ordOf = new Map(rows.links.map((l) => [l.id, l.ord]));
   const byKey = new Map<string, LocatedLink>();
   for (const l of links) {
-    if (l.analyzerIssue) {
-      const parent = links.find((p) => p.linkId === l.parentId);
-      byKey.set(`analyzer:${parent?.rowId ?? `link${l.linkId}`}`, l);
-    } else byKey.set(key(l.table, l.rowId), l);
+    const parent = l.analyzerIssue ? links.find((p) => p.linkId === l.parentId) : undefined;
+    const k = l.analyzerIssue ? `analyzer:${parent?.rowId ?? `link${l.linkId}`}` : key(l.table, l.rowId);
+    // an event linked twice: the first link (by ord) stands for it, the other is extra
+    if (!byKey.has(k)) byKey.set(k, l);
   }
   const matched = new Set<number>();
   (expected?.events ?? []).forEach((ev, i) => {
@@ -311,7 +312,7 @@ function compareEvents(rows: StoredTaskRows, e: Explanation, g: ExplainedGroup, 
   for (const w of g.wraps) {
     const s = wraps.get(w.wrapId);
     if (s === undefined) continue;
-    diff('polycomm_suitcase', w.wrapId, 'status', s.status, g.state === 'written' ? 1 : 0, 'R17');
+    diff('polycomm_suitcase', w.wrapId, 'status', s.status, 1, 'R17');
     diff('polycomm_suitcase', w.wrapId, 'csp', s.csp, w.csp, verdictRule);
     diff('polycomm_suitcase', w.wrapId, 'unpaid', s.unpaid, w.unpaid, verdictRule);
     diff('polycomm_suitcase', w.wrapId, 'to_account', s.toAccount, w.toAccount, verdictRule);
