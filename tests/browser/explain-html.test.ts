@@ -120,6 +120,9 @@ async function check(db: TestDb, name: string, args: string[]): Promise<{ doc: E
   const shot = join(SHOTS, `${name}.png`);
   const bottom = await page.evaluate(() => Math.ceil(document.querySelector('details')!.getBoundingClientRect().bottom) + 12);
   await page.screenshot({ path: shot, clip: { x: 0, y: 0, width: 1400, height: Math.min(820, bottom) } });
+  // the end of a long timeline too (the latest groups, deferred ones among them)
+  await page.evaluate(() => document.querySelector('.scroll')!.scrollTo({ left: 1e9 }));
+  await page.screenshot({ path: shot.replace(/\.png$/, '-end.png'), clip: { x: 0, y: 0, width: 1400, height: Math.min(820, bottom) } });
   await page.close();
 
   const e = doc.explanation;
