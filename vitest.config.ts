@@ -21,7 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'db',
-          include: ['tests/{pass,harness,shell,ops,reliability,ship}/**/*.test.ts'],
+          include: ['tests/{pass,harness,shell,ops,reliability,ship,browser}/**/*.test.ts'],
           exclude: ['tests/shell/chunks.test.ts'],
           globalSetup: ['tests/harness/global-setup.ts'],
           testTimeout: 60_000,

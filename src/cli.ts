@@ -12,7 +12,8 @@ import { redact } from './infra/redact.js';
 import { EXIT } from './infra/exit-codes.js';
 import { runMigrate } from './shell/commands/migrate.js';
 import { runPassCommand } from './shell/commands/pass.js';
-import { runExplain } from './shell/commands/explain.js';
+import { parseExplainOptions, runExplain } from './shell/commands/explain.js';
+import { EXPLAIN_FORMATS } from './shell/explain-document.js';
 import { parseStatusOptions, runStatus } from './shell/commands/status.js';
 import { parseOpenTasksOptions, parseSince, runOpenTasks } from './shell/commands/open-tasks.js';
 import { VERSION } from './infra/version.js';
@@ -75,19 +76,27 @@ const EXPLAIN_OMITS = ['devices', 'dryRun', 'reportDir', 'chunkSize', 'chunkEven
 
 function explainCommand(): Command {
   const explain = new Command('explain')
-    .description("print a device's pending timeline and what a pass would decide (cuts, groups, task types, payments, verdicts); writes nothing");
-  explain.addOption(new Option('--device <id>', 'the device id (polycomm_device.id)').makeOptionMandatory().argParser((value: string) => {
-    const id = Number(value);
-    if (!Number.isSafeInteger(id)) throw new ConfigError(`invalid --device: '${value}' (expected a device id)`);
-    return id;
-  }));
+    .description("why a pass decides what it does (cuts, groups, task types, payments, verdicts, rule numbers): --device shows a device's pending timeline, --task rebuilds an existing task's group from its events and neighbours and sets the stored rows beside the rules; writes nothing")
+    .addHelpText('after', `
+Examples:
+  analyzer explain --mode receipts --device 3
+  analyzer explain --task 51234
+  analyzer explain --task 51234 --format html --out task-51234.html`);
+  explain.addOption(new Option('--device <id>', 'the device id (polycomm_device.id): its pending events'));
+  explain.addOption(new Option('--task <id>', 'the task id (task.id): its group rebuilt and checked; --mode defaults to the mode the device is ready for'));
+  explain.addOption(new Option('--format <format>', 'text, json or html').choices(EXPLAIN_FORMATS).default('text'));
+  explain.addOption(new Option('--out <file>', 'write there instead of stdout'));
+  explain.addOption(new Option('--around <seconds>', "--task: seconds of the device's events loaded before and after the task's own").default('3600'));
   addSettings(explain, [...PASS_SETTINGS.filter((s) => !EXPLAIN_OMITS.includes(s.key)), ...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
   return explain.action(async (options: Raw) => {
-    const { device, ...rest } = options;
-    const config = parsePass(rest, env);
+    const { device, task, format, out, around, ...rest } = options;
+    const explainOptions = parseExplainOptions({ device, task, format, out, around }, rest.mode !== undefined);
+    // --task takes the device's mode when none is given (a placeholder until then)
+    const config = parsePass(explainOptions.modeGiven || !('task' in explainOptions.target) ? rest : { ...rest, mode: 'receipts' }, env);
     const log = createLogger(quiet(config));
-    const code = await runExplain(config, device as number, log.logger, (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'));
-    await finish(code, log);
+    // a large document must be flushed to a pipe before the process exits
+    const write = (text: string) => new Promise<void>((resolve) => process.stdout.write(text.endsWith('\n') ? text : text + '\n', () => resolve()));
+    await finish(await runExplain(config, explainOptions, log.logger, write), log);
   });
 }
 

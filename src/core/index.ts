@@ -16,3 +16,18 @@ export type {
 } from './explain.js';
 export { formatMicros } from './time.js';
 export { releaseScratch, scratchBytes } from './scratch.js';
+export { explainTask } from './explain-task.js';
+export type {
+  Difference,
+  DiffValue,
+  GroupBoundary,
+  LoadedWindow,
+  LocatedLink,
+  StoredAnalyzerIssue,
+  StoredLink,
+  StoredStatus,
+  StoredTask,
+  StoredTaskRows,
+  StoredWrapState,
+  TaskExplanation,
+} from './explain-task.js';

@@ -1,0 +1,32 @@
+// Debian's Chromium for the browser tests, driven by playwright-core (which
+// never downloads a browser here). Installed with apt when missing and this
+// process may (root, apt-get present); .ci/run installs it in CI.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+const apt = (args: string[]) => spawnSync('apt-get', args, { stdio: 'ignore', timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+
+/** Why Chromium cannot be had here, or null when it is installed (installing it when root with apt). */
+export function chromiumMissing(): string | null {
+  if (existsSync(CHROMIUM)) return null;
+  if (userInfo().uid !== 0) return `${CHROMIUM} is not installed and this user is not root (apt-get install -y chromium)`;
+  if (spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) return `${CHROMIUM} is not installed and there is no apt-get`;
+  if (!apt(['install', '-y', 'chromium'])) apt(['update']) && apt(['install', '-y', 'chromium']);
+  return existsSync(CHROMIUM) ? null : `apt-get install -y chromium failed: ${CHROMIUM} is still missing`;
+}
+
+/** A headless Chromium with a fresh profile. */
+export function launch(): Promise<BrowserContext> {
+  const profile = mkdtempSync(join(tmpdir(), 'polycomm-chromium-'));
+  return chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 820 } });
+}

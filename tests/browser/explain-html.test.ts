@@ -1,0 +1,191 @@
+/// <reference lib="dom" />
+// `explain --format html` in a real browser (issue 17): for every worked
+// example of ANALYSIS.md section 7 (--task, after a pass), the demo scenario
+// device (--task, the README picture) and a busy demo device (--device, a day
+// of traffic): the page loads with no console error and no request leaving
+// the file; the SVG holds exactly the explanation's wraps, receipts, payments,
+// cuts and groups; every text label lies inside the SVG and no two overlap.
+// Screenshots go to test-results/explain-html/ for a person to look at
+// (EXPLAIN_PNG=path also writes the demo device's one there: docs/explain.png).
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoDataset, DEMO_DEVICES } from '../../generator/generate.js';
+import { loadDataset } from '../../generator/load.js';
+import { runCli } from '../harness/cli.js';
+import { alarm, createTestDatabase, device, readTasks, receipt, wrap, type TestDb } from '../harness/db.js';
+import type { ExplainDocument } from '../../src/shell/explain-document.js';
+import { chromiumMissing, launch } from './chromium.js';
+
+const D = '2026-01-01';
+const at = (t: string) => `${D} ${t.length === 5 ? t + ':00' : t}`;
+const NOW = '2026-01-02T00:00:00';
+const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'explain-html');
+
+const missing = chromiumMissing();
+if (missing !== null) {
+  if (process.env.CI) throw new Error(`browser tests must run in CI: ${missing}`);
+  console.warn(`tests/browser/explain-html.test.ts skipped: ${missing}`);
+}
+
+/** The seven worked examples, one device each (device id = 100 + example number). */
+async function examples(db: TestDb): Promise<void> {
+  const d = (n: number) => device(db.sql, { id: 100 + n });
+  let dev = await d(1);
+  await wrap(db.sql, { device: dev.id, start: at('10:00:00'), finish: at('10:01:30'), type: 1 });
+  await receipt(db.sql, { code: dev.code, at: at('10:02:00'), single: 1, double: 0 });
+  dev = await d(2);
+  await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 1 });
+  await wrap(db.sql, { device: dev.id, start: at('10:03'), finish: at('10:04'), type: 1 });
+  await receipt(db.sql, { code: dev.code, at: at('10:05'), single: 1, double: 0 });
+  dev = await d(3);
+  await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 2 });
+  await receipt(db.sql, { code: dev.code, at: at('10:02'), single: 1, double: 0 });
+  dev = await d(4);
+  await wrap(db.sql, { device: dev.id, start: at('10:00:00'), finish: at('10:02:00'), type: 1 });
+  await receipt(db.sql, { code: dev.code, at: at('10:01:00'), single: 1, double: 0 });
+  dev = await d(5);
+  await receipt(db.sql, { code: dev.code, at: at('10:00'), single: 1, double: 0 });
+  await wrap(db.sql, { device: dev.id, start: at('10:01'), finish: at('10:02'), type: 1 });
+  await receipt(db.sql, { code: dev.code, at: at('10:03'), single: 1, double: 0 });
+  dev = await d(6);
+  await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 1 });
+  await alarm(db.sql, { device: dev.id, at: at('10:00:30') });
+  dev = await d(7);
+  await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 1 });
+  await alarm(db.sql, { device: dev.id, at: at('10:20') });
+}
+
+interface PageFacts {
+  wraps: number;
+  receipts: number;
+  payments: number;
+  cuts: number;
+  groupLabels: number;
+  taskGroups: number;
+  svg: { width: number; height: number };
+  outside: string[];
+  overlaps: string[];
+  labels: number;
+}
+
+/** Counts and label geometry, measured by the browser (getBBox: SVG user units, unaffected by scrolling). */
+function measure(): PageFacts {
+  const svg = document.querySelector('#timeline') as SVGSVGElement;
+  const width = svg.width.baseVal.value;
+  const height = svg.height.baseVal.value;
+  const boxes = Array.from(svg.querySelectorAll('text')).map((t) => ({ b: t.getBBox(), s: t.textContent ?? '' }));
+  const outside = boxes.filter(({ b }) => b.x < 0 || b.y < 0 || b.x + b.width > width || b.y + b.height > height).map(({ s }) => s);
+  const overlaps: string[] = [];
+  const sorted = [...boxes].sort((p, q) => p.b.x - q.b.x);
+  for (let i = 0; i < sorted.length; i++) {
+    const p = sorted[i]!;
+    for (let j = i + 1; j < sorted.length && sorted[j]!.b.x < p.b.x + p.b.width; j++) {
+      const q = sorted[j]!;
+      if (q.b.y < p.b.y + p.b.height && p.b.y < q.b.y + q.b.height) overlaps.push(`${p.s} / ${q.s}`);
+    }
+  }
+  const count = (selector: string) => svg.querySelectorAll(selector).length;
+  return {
+    wraps: count('g.wrap'), receipts: count('g.receipt'), payments: count('g.payment'), cuts: count('g.cut'),
+    groupLabels: count('text.group-label'), taskGroups: count('g.task-group'), svg: { width, height }, outside, overlaps, labels: boxes.length,
+  };
+}
+
+let context: BrowserContext | undefined;
+const dir = mkdtempSync(join(tmpdir(), 'polycomm-explain-html-'));
+const dbs: TestDb[] = [];
+
+/** Renders `args` as JSON and as HTML through the CLI, opens the page, checks it against the JSON, screenshots it. */
+async function check(db: TestDb, name: string, args: string[]): Promise<{ doc: ExplainDocument; facts: PageFacts; shot: string }> {
+  const json = await runCli(['explain', ...args, '--now', NOW, '--format', 'json'], { DATABASE_URL: db.url });
+  expect(json.code, json.stderr).toBe(0);
+  const doc = JSON.parse(json.stdout) as ExplainDocument;
+  const file = join(dir, `${name}.html`);
+  const html = await runCli(['explain', ...args, '--now', NOW, '--format', 'html', '--out', file], { DATABASE_URL: db.url });
+  expect(html.code, html.stderr).toBe(0);
+
+  const page = await context!.newPage();
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });
+  await page.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
+  await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+  const facts = await page.evaluate(measure);
+  const shot = join(SHOTS, `${name}.png`);
+  const bottom = await page.evaluate(() => Math.ceil(document.querySelector('details')!.getBoundingClientRect().bottom) + 12);
+  await page.screenshot({ path: shot, clip: { x: 0, y: 0, width: 1400, height: Math.min(820, bottom) } });
+  // the end of a long timeline too (the latest groups, deferred ones among them)
+  await page.evaluate(() => document.querySelector('.scroll')!.scrollTo({ left: 1e9 }));
+  await page.screenshot({ path: shot.replace(/\.png$/, '-end.png'), clip: { x: 0, y: 0, width: 1400, height: Math.min(820, bottom) } });
+  await page.close();
+
+  const e = doc.explanation;
+  const wraps = e.groups.flatMap((g) => g.wraps);
+  expect(errors, name).toEqual([]);
+  expect(requests, name).toEqual([]);
+  expect(facts.wraps, `${name}: wrap bars`).toBe(wraps.length);
+  expect(facts.receipts, `${name}: receipt ticks`).toBe(e.entries.filter((x) => x.kind === 'receipt').length);
+  expect(facts.payments, `${name}: payment lines`).toBe(wraps.filter((w) => w.paidBy !== null).length);
+  expect(facts.cuts, `${name}: cut lines`).toBe(e.cuts.length);
+  expect(facts.groupLabels, `${name}: group labels`).toBe(e.groups.length);
+  expect(facts.taskGroups, `${name}: highlighted group`).toBe(doc.task?.group ? 1 : 0);
+  expect(facts.outside, `${name}: labels outside the SVG`).toEqual([]);
+  expect(facts.overlaps, `${name}: overlapping labels`).toEqual([]);
+  return { doc, facts, shot };
+}
+
+describe.skipIf(missing !== null)('explain --format html in Chromium', () => {
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    context = await launch();
+  }, 120_000);
+  afterAll(async () => {
+    await context?.close();
+    for (const db of dbs) await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('every task of the worked examples (ANALYSIS.md section 7)', async () => {
+    const db = await createTestDatabase();
+    dbs.push(db);
+    await examples(db);
+    const pass = await runCli(['--mode', 'receipts', '--now', NOW], { DATABASE_URL: db.url });
+    expect(pass.code, pass.stderr).toBe(0);
+    const tasks = await readTasks(db.sql);
+    expect(tasks).toHaveLength(9);
+    for (const t of tasks) {
+      const { doc, facts } = await check(db, `example-device-${t.device_id}-task-${t.id}`, ['--task', String(t.id)]);
+      expect(doc.task!.differences).toEqual([]);
+      expect(facts.labels).toBeGreaterThan(0);
+    }
+  }, 240_000);
+
+  it('the demo devices: a task among its neighbours, and a busy device with hundreds of entries', async () => {
+    const db = await createTestDatabase();
+    dbs.push(db);
+    const end = Date.UTC(2026, 0, 2) * 1000;
+    const dataset = demoDataset(end);
+    await loadDataset(db.sql, dataset);
+    // the busy device before the pass: a day of pending traffic
+    const busy = await check(db, 'demo-busy-device', ['--mode', 'receipts', '--device', String(DEMO_DEVICES.receiptsRandomA)]);
+    expect(busy.doc.explanation.entries.length).toBeGreaterThan(300);
+    expect(busy.facts.labels).toBeGreaterThan(100);
+    const pass = await runCli(['--mode', 'receipts', '--now', NOW], { DATABASE_URL: db.url });
+    expect(pass.code, pass.stderr).toBe(0);
+    // the README picture: example 2 on the scenario device, among its neighbours
+    const scenario = dataset.scenarios.find((s) => s.name.startsWith('unpaid earlier wrap'))!;
+    const [task] = await db.sql<{ id: number }[]>`
+      select distinct t.id from task t join task_to_event e on e.task_id = t.id
+      where t.device_id = ${scenario.device} and e.table_name = 'receipts' and e.event_id >= ${scenario.ids.from} and e.event_id < ${scenario.ids.to}`;
+    const demo = await check(db, 'demo-device-3-task', ['--task', String(task!.id)]);
+    expect(demo.doc.explanation.groups.length).toBeGreaterThan(3);
+    if (process.env.EXPLAIN_PNG) copyFileSync(demo.shot, process.env.EXPLAIN_PNG);
+    writeFileSync(join(SHOTS, 'README.txt'), 'Screenshots of explain --format html written by tests/browser/explain-html.test.ts\n');
+  }, 240_000);
+});
