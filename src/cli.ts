@@ -16,6 +16,8 @@ import { runExplain } from './shell/commands/explain.js';
 import { parseStatusOptions, runStatus } from './shell/commands/status.js';
 import { parseOpenTasksOptions, runOpenTasks } from './shell/commands/open-tasks.js';
 import { VERSION } from './infra/version.js';
+import { runGrants } from './shell/commands/grants.js';
+import { RoleNameError } from './shell/privileges.js';
 
 const env = process.env;
 
@@ -122,6 +124,15 @@ Exit codes:
     await finish(code, log);
   });
   root.addCommand(openTasks);
+
+  const grants = new Command('grants')
+    .description('print the SQL (for psql -f, idempotent) that gives an existing role exactly what a pass needs; with --read-only, what status, open-tasks and explain need')
+    .requiredOption('--role <name>', 'the role to grant to (used exactly as written, quoted)')
+    .option('--read-only', 'only reading: for a role that runs status, open-tasks and explain');
+  grants.action(async (options: { role: string; readOnly?: boolean }) => {
+    await finish(runGrants(options.role, options.readOnly === true, (text) => process.stdout.write(text)));
+  });
+  root.addCommand(grants);
   return root;
 }
 
@@ -140,7 +151,7 @@ async function main(): Promise<void> {
       }
       await finish(EXIT.USAGE);
     }
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof RoleNameError) {
       fail(error.message);
       await finish(EXIT.USAGE);
     }

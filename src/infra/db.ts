@@ -92,6 +92,8 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const e = error as Error & { code?: string; detail?: string };
     const parts = [e.message || e.code || e.name];
+    // 42501 insufficient_privilege: the server names the privilege and the object; say what to do
+    if (e.code === '42501') parts.push(`(42501 insufficient privilege: see \`analyzer grants\` and README "Database roles")`);
     if (e.code && !e.message.includes(e.code)) parts.push(`(${e.code})`);
     if (e.detail) parts.push(`- ${e.detail}`);
     return redact(parts.join(' ').replace(/\s+/g, ' '));

@@ -13,7 +13,10 @@ export async function runMigrate(config: ConnectionConfig, logger: Logger): Prom
     logger.info('migration applied');
     return EXIT.OK;
   } catch (error) {
-    logger.error(`migration failed: ${describeError(error)}`);
+    const message = `migration failed: ${describeError(error)}`;
+    logger.error(message);
+    // one line on stderr too: an operator running migrate by hand sees what is missing
+    process.stderr.write(`analyzer: ${message}\n`);
     return EXIT.FAILURE;
   } finally {
     await sql.end({ timeout: 2 });

@@ -10,6 +10,7 @@ import { peakRssKb } from '../../infra/peak-rss.js';
 import { newReport, summaryLine, ttySummary, writeReportFile, type PassReport } from '../report.js';
 import { VERSION } from '../../infra/version.js';
 import { startRun, finishRun, type RunRecord } from '../run-history.js';
+import { requirePassPrivileges } from '../privileges.js';
 
 /** After a stop signal the device in flight gets this long to commit or roll back. */
 const STOP_GRACE_MS = 4000;
@@ -84,6 +85,7 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
   try {
     await waitForDatabase(sql, config, (attempt, error, delay) =>
       logger.warn('database not reachable yet, retrying', { attempt, error, retryInMs: delay }));
+    await requirePassPrivileges(sql, config); // least privilege: fail before writing anything
     if (!config.dryRun) run = await startRun(sql, config, logger);
     await runPass({ sql, logger, config, now, report, stop });
   } catch (error) {
