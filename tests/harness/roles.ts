@@ -76,12 +76,12 @@ export function asRole(url: string, role: string): string {
   return u.toString();
 }
 
-/** Servers whose superuser URLs startCli swaps for a role's: host:port -> superuser and roles. */
-const servers = new Map<string, { superuser: string; roles: TestRoles }>();
+/** Servers whose superuser URLs startCli swaps for a role's: host:port -> superuser credentials and roles. */
+const servers = new Map<string, { superuser: string; password: string; roles: TestRoles }>();
 
 export function registerServer(serverUrl: string, roles: TestRoles): void {
   const u = new URL(serverUrl);
-  servers.set(u.host, { superuser: decodeURIComponent(u.username), roles });
+  servers.set(u.host, { superuser: decodeURIComponent(u.username), password: decodeURIComponent(u.password), roles });
 }
 
 /** Creates the roles on another server (a test's own), grants them in `databaseUrl`, and registers the server. */
@@ -111,7 +111,8 @@ export function leastPrivilegeUrl(url: string, args: string[]): string {
     return url;
   }
   const server = servers.get(u.host);
-  if (!server || decodeURIComponent(u.username) !== server.superuser) return url;
+  // exactly the superuser's credentials: a wrong password stays wrong
+  if (!server || decodeURIComponent(u.username) !== server.superuser || decodeURIComponent(u.password) !== server.password) return url;
   const role = roleOf(args, server.roles);
   return role === undefined ? url : asRole(url, role);
 }
