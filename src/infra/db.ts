@@ -61,7 +61,8 @@ export function open(config: ConnectionConfig, options: OpenOptions = {}): Sql {
   const target = connectionTarget(config);
   addSecret(config.tls?.keyPassword);
   const libpq = {
-    ssl: sslOption(config.tls?.sslmode ?? 'prefer', config, target),
+    // as libpq: no TLS over a Unix-domain socket
+    ssl: target.host.startsWith('/') ? false : sslOption(config.tls?.sslmode ?? 'prefer', config, target),
     ...(config.hostaddr ? { host: config.hostaddr } : {}),
     // libpq's order: the URL's password, PGPASSWORD, then the password file
     ...(passwordOf(config.databaseUrl) || process.env.PGPASSWORD !== undefined ? {} : { pass: passfilePassword(config, target) }),
@@ -112,7 +113,7 @@ export function connectionTarget(config: ConnectionConfig, env: NodeJS.ProcessEn
 /** libpq-only parameters leave the URL: postgres.js would send them to the server as settings. */
 const LIBPQ_ONLY = new Set(['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslpassword', 'hostaddr', 'passfile']);
 
-function postgresJsUrl(url: string | undefined): string | undefined {
+export function postgresJsUrl(url: string | undefined): string | undefined {
   if (url === undefined || !url.includes('?')) return url;
   const params = urlParams(url);
   for (const name of LIBPQ_ONLY) params.delete(name);
@@ -213,7 +214,8 @@ export async function waitForDatabase(
   for (let attempt = 1; ; attempt++) {
     try {
       const mode = config.tls?.sslmode;
-      if (mode && TLS_REQUIRED.has(mode) && (await serverAcceptsTls(connectionTarget(config), 5000)) === false) {
+      const target = connectionTarget(config);
+      if (mode && TLS_REQUIRED.has(mode) && !target.host.startsWith('/') && (await serverAcceptsTls(target, 5000)) === false) {
         throw new TlsUnavailable(`the server does not support TLS, and sslmode=${mode} requires it`);
       }
       await sql`select 1`;
