@@ -77,6 +77,12 @@ export interface BenchOptions {
   /** Keep the server and the template (for profiling by hand); the caller stops the server. */
   keep?: boolean;
   command?: string;
+  /**
+   * Run the passes as a least-privileged role (issue 15): `prepare` grants it
+   * in the template after migrate (copies inherit the grants), `url` turns a
+   * database URL into the role's. Default: the server URL's own user.
+   */
+  passRole?: { prepare(templateUrl: string): Promise<void>; url(databaseUrl: string): string };
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -188,6 +194,8 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     await loadSchema(templateUrl);
     // the schema changes of the CLI under test (idempotent; a patched build may bring its own)
     await runCliCommand(cli, ['migrate'], templateUrl, children);
+    await options.passRole?.prepare(templateUrl);
+    const asPassRole = (url: string) => options.passRole?.url(url) ?? url;
     checkAbort();
     const customerEveryMinutes = options.customerEveryMinutes ?? null;
     let t = performance.now();
@@ -237,7 +245,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
         // one pass of the real CLI on a fresh copy
         const passDb = `${prefix}${mode}_r${r}_pass`;
         const passUrl = await copyDatabase(passDb);
-        const run = await runClis(1, { cli, mode, nowIso, chunkSize, url: passUrl, reportRoot: reportRoot!, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
+        const run = await runClis(1, { cli, mode, nowIso, chunkSize, url: asPassRole(passUrl), reportRoot: reportRoot!, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
         const pass = run.passes[0]!;
         if (options.verify || (concurrent > 1 && r === 1)) {
           pass.digest = await withClient(passUrl, writtenDigest);
@@ -271,7 +279,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
           checkAbort();
           const db = `${prefix}${mode}_c${r}`;
           const url = await copyDatabase(db);
-          const run = await runClis(concurrent, { cli, mode, nowIso, chunkSize, url, reportRoot: reportRoot!, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
+          const run = await runClis(concurrent, { cli, mode, nowIso, chunkSize, url: asPassRole(url), reportRoot: reportRoot!, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
           const digest = referenceDigest === undefined ? undefined : await withClient(url, writtenDigest);
           const result: ConcurrentRun = {
             wallMs: run.wallMs,

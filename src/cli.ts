@@ -17,6 +17,8 @@ import { EXPLAIN_FORMATS } from './shell/explain-document.js';
 import { parseStatusOptions, runStatus } from './shell/commands/status.js';
 import { parseOpenTasksOptions, parseSince, runOpenTasks } from './shell/commands/open-tasks.js';
 import { VERSION } from './infra/version.js';
+import { runGrants } from './shell/commands/grants.js';
+import { RoleNameError } from './shell/privileges.js';
 
 const env = process.env;
 
@@ -137,7 +139,18 @@ function openTasksCommand(): Command {
   });
 }
 
-const SUBCOMMANDS = ['migrate', 'explain', 'status', 'open-tasks'];
+function grantsCommand(): Command {
+  const grants = new Command('grants')
+    .description('print the SQL (for psql -f, idempotent) that gives an existing role exactly what a pass needs; with --read-only, what status, open-tasks and explain need')
+    .requiredOption('--role <name>', 'the role to grant to (used exactly as written, quoted)')
+    .option('--read-only', 'only reading: for a role that runs status, open-tasks and explain');
+  grants.action(async (options: { role: string; readOnly?: boolean }) => {
+    await finish(runGrants(options.role, options.readOnly === true, (text) => process.stdout.write(text)));
+  });
+  return grants;
+}
+
+const SUBCOMMANDS = ['migrate', 'explain', 'status', 'open-tasks', 'grants'];
 
 function program(): Command {
   const root = new Command('analyzer')
@@ -160,7 +173,7 @@ Exit codes:
     const log = createLogger(config);
     await finish(await runPassCommand(config, log.logger), log);
   });
-  for (const command of [migrateCommand(), explainCommand(), statusCommand(), openTasksCommand()]) root.addCommand(command);
+  for (const command of [migrateCommand(), explainCommand(), statusCommand(), openTasksCommand(), grantsCommand()]) root.addCommand(command);
   return root;
 }
 
@@ -180,7 +193,7 @@ async function main(): Promise<void> {
       }
       await finish(EXIT.USAGE);
     }
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof RoleNameError) {
       fail(error.message);
       await finish(EXIT.USAGE);
     }

@@ -1,6 +1,10 @@
 // Settings: flag > environment variable > default (commander applies the
 // order, these specs say what each setting is and how its text is checked).
 // Every value is validated once, so the rest of the program can trust it.
+import { readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { createSecureContext } from 'node:tls';
+import { join } from 'node:path';
 import { IANAZone } from 'luxon';
 import type { Mode } from '../core/types.js';
 
@@ -9,9 +13,38 @@ export class ConfigError extends Error {}
 export type LogFormat = 'json' | 'text';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
+/** libpq's sslmode values ('allow' is treated as 'prefer'). */
+export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+/** A PEM file read at start-up (a missing or unreadable file is a configuration error, not a connection failure). */
+export interface PemFile {
+  path: string;
+  pem: string;
+}
+
+/** TLS as libpq configures it: URL parameters first, then PGSSL* variables, then libpq's defaults. */
+export interface TlsConfig {
+  sslmode: SslMode;
+  /** sslrootcert: the CA bundle to verify the server against; 'system' = Node's trusted CAs. */
+  rootCert: PemFile | 'system' | undefined;
+  /** sslcert + sslkey: client certificate authentication. */
+  cert: PemFile | undefined;
+  key: PemFile | undefined;
+  /** sslpassword: the passphrase of an encrypted sslkey. */
+  keyPassword: string | undefined;
+}
+
+
 export interface ConnectionConfig {
-  /** DATABASE_URL; when undefined postgres.js reads the standard PG* variables. */
+  /** DATABASE_URL (or the content of DATABASE_URL_FILE); when undefined postgres.js reads the standard PG* variables. */
   databaseUrl: string | undefined;
+  /** TLS settings (libpq's meaning); undefined: libpq's default, sslmode=prefer. */
+  tls?: TlsConfig;
+  /** hostaddr / PGHOSTADDR: the address to connect to; the host name still names the server (certificate, .pgpass). */
+  hostaddr?: string;
+  /** The password file (PGPASSFILE, else ~/.pgpass) used when no password is given. */
+  passfile?: string;
   /** Total seconds to keep retrying the first connection (CONNECT_TIMEOUT). */
   connectTimeout: number;
   /** statement_timeout for the pass's statements, ms, 0 = none (STATEMENT_TIMEOUT). */
@@ -111,14 +144,6 @@ function text(value: unknown): string | undefined {
   return s === '' ? undefined : s;
 }
 
-function databaseUrl(value: string): string | undefined {
-  const url = text(value);
-  if (url !== undefined && !/^postgres(ql)?:\/\//i.test(url)) {
-    throw new ConfigError('invalid DATABASE_URL / --database-url: expected postgres://user:password@host:port/database');
-  }
-  return url;
-}
-
 export function validateZone(zone: string, what = 'ANALYZER_TIMEZONE / --timezone'): string {
   if (!IANAZone.isValidZone(zone)) throw new ConfigError(`invalid ${what}: '${zone}' is not an IANA time zone`);
   return zone;
@@ -127,7 +152,9 @@ export function validateZone(zone: string, what = 'ANALYZER_TIMEZONE / --timezon
 export const parseMode = (value: unknown): Mode => oneOf(label('ANALYZER_MODE', '--mode'), ['receipts', 'dwr'] as const)(String(value));
 
 export const CONNECTION_SETTINGS: SettingSpec[] = [
-  { key: 'databaseUrl', flag: '--database-url <url>', env: 'DATABASE_URL', description: 'PostgreSQL connection URL (else the standard PG* variables)', parse: databaseUrl },
+  // no parser: the URL and its file are exclusive per source (flag or variable), so parseConnection reads the variables itself
+  { key: 'databaseUrl', flag: '--database-url <url>', env: 'DATABASE_URL', description: 'PostgreSQL connection URL (else the standard PG* variables); libpq parameters sslmode, sslrootcert, sslcert, sslkey, hostaddr apply' },
+  { key: 'databaseUrlFile', flag: '--database-url-file <path>', env: 'DATABASE_URL_FILE', description: 'read the connection URL from this file (a mounted secret); exclusive with DATABASE_URL' },
   { key: 'connectTimeout', flag: '--connect-timeout <seconds>', env: 'CONNECT_TIMEOUT', description: 'how long to retry an unreachable database before giving up', default: '20', parse: wholeNumber(label('CONNECT_TIMEOUT', '--connect-timeout'), 1) },
   { key: 'statementTimeout', flag: '--statement-timeout <ms>', env: 'STATEMENT_TIMEOUT', description: 'statement_timeout of the pass, 0 = none', default: '0', parse: wholeNumber(label('STATEMENT_TIMEOUT', '--statement-timeout'), 0) },
   { key: 'lockTimeout', flag: '--lock-timeout <ms>', env: 'LOCK_TIMEOUT', description: 'lock_timeout of the pass, 0 = none', default: '0', parse: wholeNumber(label('LOCK_TIMEOUT', '--lock-timeout'), 0) },
@@ -184,10 +211,19 @@ function boolean(value: unknown, name: string): boolean {
   throw new ConfigError(`invalid ${name}: '${String(value)}' (expected true or false)`);
 }
 
-export function parseConnection(raw: Raw): ConnectionConfig {
+export function parseConnection(raw: Raw, env: Env = process.env): ConnectionConfig {
   const s = settings(raw, CONNECTION_SETTINGS);
+  const databaseUrl = connectionUrl(raw, env);
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    throw new ConfigError('invalid DATABASE_URL / --database-url: expected postgres://user:password@host:port/database');
+  }
+  const params = urlParams(databaseUrl);
+  const setting = (name: string, envName: string) => text(params.get(name) ?? env[envName]);
   return {
-    databaseUrl: s.databaseUrl as string | undefined,
+    databaseUrl,
+    tls: parseTls(setting, env),
+    hostaddr: setting('hostaddr', 'PGHOSTADDR'),
+    passfile: setting('passfile', 'PGPASSFILE') ?? join(env.HOME ?? homedir(), '.pgpass'),
     connectTimeout: s.connectTimeout as number,
     statementTimeout: s.statementTimeout as number,
     lockTimeout: s.lockTimeout as number,
@@ -210,7 +246,7 @@ export function parsePass(raw: Raw, env: Env): PassConfig {
   if (s.mode === undefined) throw new ConfigError('missing --mode (or ANALYZER_MODE): receipts or dwr');
   const devices = s.devices as number[] | undefined;
   return {
-    ...parseConnection(raw),
+    ...parseConnection(raw, env),
     ...parseLog(raw),
     mode: s.mode as Mode,
     lastEventTime: s.lastEventTime as number,
@@ -224,4 +260,109 @@ export function parsePass(raw: Raw, env: Env): PassConfig {
     runHistoryDays: s.runHistoryDays as number,
     now: s.now as string | undefined,
   };
+}
+
+/**
+ * The URL: --database-url, else --database-url-file, else DATABASE_URL, else
+ * DATABASE_URL_FILE (the official database images' convention for mounted
+ * secrets: the file's content, trailing newline trimmed).
+ */
+function connectionUrl(raw: Raw, env: Env): string | undefined {
+  const fromFlag = text(raw.databaseUrl);
+  const fileFlag = text(raw.databaseUrlFile);
+  if (fromFlag !== undefined && fileFlag !== undefined) throw new ConfigError('--database-url and --database-url-file are exclusive: give one');
+  if (fromFlag !== undefined) return fromFlag;
+  if (fileFlag !== undefined) return readUrlFile(fileFlag, '--database-url-file');
+  const fromEnv = text(env.DATABASE_URL);
+  const fileEnv = text(env.DATABASE_URL_FILE);
+  if (fromEnv !== undefined && fileEnv !== undefined) throw new ConfigError('DATABASE_URL and DATABASE_URL_FILE are both set: they are exclusive, unset one');
+  if (fileEnv !== undefined) return readUrlFile(fileEnv, 'DATABASE_URL_FILE');
+  return fromEnv;
+}
+
+function readUrlFile(path: string, what: string): string {
+  let content: string;
+  try {
+    content = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const url = content.trim();
+  if (url === '') throw new ConfigError(`${what} ${path} is empty: expected the connection URL`);
+  return url;
+}
+
+/** The URL's query parameters (read by hand: a multi-host URL is no WHATWG URL). */
+export function urlParams(url: string | undefined): URLSearchParams {
+  if (url === undefined || !url.includes('?')) return new URLSearchParams();
+  return new URLSearchParams(url.slice(url.indexOf('?') + 1));
+}
+
+/** ~/.postgresql/NAME when it exists: libpq's default certificate locations. */
+function libpqDefault(env: Env, name: string): string | undefined {
+  const path = join(env.HOME ?? homedir(), '.postgresql', name);
+  try {
+    return statSync(path).isFile() ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function pemFile(path: string, what: string): PemFile {
+  try {
+    return { path, pem: readFileSync(path, 'utf8') };
+  } catch (error) {
+    throw new ConfigError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+/** libpq refuses a private key others can read (u=rw, or u=rw,g=r when owned by root). */
+function keyFile(path: string): PemFile {
+  const file = pemFile(path, 'sslkey');
+  const { mode, uid } = statSync(path);
+  const limit = uid === 0 ? 0o640 : 0o600;
+  if ((mode & 0o777 & ~limit) !== 0) {
+    throw new ConfigError(`sslkey ${path} has group or world access; permissions should be u=rw (0600) or less (u=rw,g=r (0640) if owned by root)`);
+  }
+  return file;
+}
+
+function parseTls(setting: (name: string, envName: string) => string | undefined, env: Env): TlsConfig {
+  const modeText = setting('sslmode', 'PGSSLMODE') ?? 'prefer';
+  if (!(SSL_MODES as readonly string[]).includes(modeText)) {
+    throw new ConfigError(`invalid sslmode / PGSSLMODE: '${modeText}' (expected one of ${SSL_MODES.join(', ')})`);
+  }
+  let sslmode = modeText as SslMode;
+  const verifies = sslmode === 'verify-ca' || sslmode === 'verify-full';
+  const rootPath = setting('sslrootcert', 'PGSSLROOTCERT') ?? (verifies || sslmode === 'require' ? libpqDefault(env, 'root.crt') : undefined);
+  if (verifies && rootPath === undefined) {
+    throw new ConfigError(`sslmode=${sslmode} needs the CA to verify the server: set sslrootcert / PGSSLROOTCERT (a PEM file, or 'system' for the system's trusted CAs) or put it in ~/.postgresql/root.crt`);
+  }
+  // libpq: require with a root certificate verifies the chain, as verify-ca does
+  if (sslmode === 'require' && rootPath !== undefined) sslmode = 'verify-ca';
+  const certPath = setting('sslcert', 'PGSSLCERT') ?? libpqDefault(env, 'postgresql.crt');
+  const keyPath = setting('sslkey', 'PGSSLKEY') ?? (certPath !== undefined ? libpqDefault(env, 'postgresql.key') : undefined);
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    throw new ConfigError('sslcert and sslkey go together: a client certificate needs its private key (and the key its certificate)');
+  }
+  const tls: TlsConfig = {
+    sslmode,
+    rootCert: rootPath === undefined || sslmode === 'disable' ? undefined : rootPath === 'system' ? 'system' : pemFile(rootPath, 'sslrootcert'),
+    cert: certPath === undefined || sslmode === 'disable' ? undefined : pemFile(certPath, 'sslcert'),
+    key: keyPath === undefined || sslmode === 'disable' ? undefined : keyFile(keyPath),
+    keyPassword: setting('sslpassword', 'PGSSLPASSWORD'),
+  };
+  checkClientCertificate(tls);
+  return tls;
+}
+
+/** A key that does not open or does not match its certificate fails here, in one line, not mid-handshake. */
+function checkClientCertificate(tls: TlsConfig): void {
+  if (!tls.cert || !tls.key) return;
+  try {
+    createSecureContext({ cert: tls.cert.pem, key: tls.key.pem, passphrase: tls.keyPassword });
+  } catch (error) {
+    const reason = (error as Error).message.replace(/^error:[0-9A-F]+:/i, '');
+    throw new ConfigError(`cannot use the client certificate ${tls.cert.path} with the key ${tls.key.path}: ${reason}`);
+  }
 }

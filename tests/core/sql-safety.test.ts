@@ -18,6 +18,10 @@ function files(dir: string): string[] {
 const ALLOWLIST: Record<string, string> = {
   // runs the reviewed, static migration file shipped with the analyzer (no input in it)
   'src/sql/migrate.ts': 'sql.file(migration.sql)',
+  // `analyzer grants` prints GRANT text for a DBA to review and apply; the analyzer never executes it.
+  // Built from the constant privilege list and a role name validated as a plain identifier and
+  // double-quoted (tests/ops/least-privilege.test.ts: 'refuses a role name that is not a plain identifier')
+  'src/shell/privileges.ts': 'printed GRANT script (never executed)',
 };
 
 const SQL_WORD = '(select|insert|update|delete|with|alter|create|drop|copy|truncate|grant)\\b';

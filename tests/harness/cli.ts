@@ -1,6 +1,8 @@
 // Runs the built CLI (dist/cli.js) as a child process, as cron or Kubernetes would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+import { leastPrivilegeUrl, registerServer, rolesFor } from './roles.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -17,8 +19,25 @@ export interface CliRun {
   done: Promise<CliResult>;
 }
 
-export function startCli(args: string[], env: Record<string, string | undefined> = {}): CliRun {
+// The test server's superuser URL is handed over as the least-privileged role's
+// (tests/harness/roles.ts): a pass as the pass role, status/open-tasks/explain read-only.
+try {
+  const serverUrl = inject('serverUrl');
+  if (serverUrl) registerServer(serverUrl, rolesFor(inject('databasePrefix')));
+} catch {
+  // a project without the database global setup: nothing to swap
+}
+
+/** The command line and environment with every superuser URL of a test server replaced by the role's. */
+function leastPrivileged(args: string[], env: Record<string, string | undefined>) {
+  const swapped = args.map((arg, i) => (args[i - 1] === '--database-url' ? leastPrivilegeUrl(arg, args) : arg.startsWith('--database-url=') ? `--database-url=${leastPrivilegeUrl(arg.slice(15), args)}` : arg));
+  const url = env.DATABASE_URL;
+  return { args: swapped, env: url === undefined ? env : { ...env, DATABASE_URL: leastPrivilegeUrl(url, args) } };
+}
+
+export function startCli(commandLine: string[], environment: Record<string, string | undefined> = {}): CliRun {
   const started = Date.now();
+  const { args, env } = leastPrivileged(commandLine, environment);
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

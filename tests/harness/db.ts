@@ -5,12 +5,18 @@ import postgres from 'postgres';
 import { inject } from 'vitest';
 import { open, type Sql as ProductSql } from '../../src/infra/db.js';
 import { withDatabase } from './schema.js';
+import { asRole, rolesFor } from './roles.js';
 
 export type Sql = postgres.Sql<Record<string, never>>;
 
 export interface TestDb {
   name: string;
+  /** The superuser's URL (set-up, migrate, reading results back); startCli hands commands the role URLs below. */
   url: string;
+  /** The same database as the least-privileged pass role (`analyzer grants`, tests/harness/roles.ts). */
+  passUrl: string;
+  /** The same database as the read-only role (`analyzer grants --read-only`). */
+  readUrl: string;
   sql: Sql;
   drop(): Promise<void>;
 }
@@ -47,9 +53,12 @@ export async function createTestDatabase(options: { template?: TestDb } = {}): P
   }
   const url = withDatabase(serverUrl, name);
   const sql = connect(url);
+  const roles = rolesFor(inject('databasePrefix'));
   return {
     name,
     url,
+    passUrl: asRole(url, roles.pass),
+    readUrl: asRole(url, roles.read),
     sql,
     async drop() {
       await sql.end({ timeout: 2 });

@@ -5,6 +5,7 @@ import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
 import { loadSchema, withDatabase } from './schema.js';
+import { applyGrants, createRoles, dropRoles, rolesFor } from './roles.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,6 +25,8 @@ export default async function setup(project: TestProject) {
   const serverUrl = external ?? server!.url;
   const prefix = `polycomm_t${process.pid}_`;
   const template = `${prefix}template`;
+  // least privilege (issue 15): the pass and read-only roles, granted in the template
+  const roles = rolesFor(prefix);
 
   const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined });
   const stop = async () => {
@@ -37,11 +40,14 @@ export default async function setup(project: TestProject) {
       // the server may already be gone; an embedded one is removed below anyway
     }
     await admin.end({ timeout: 2 }).catch(() => undefined);
+    if (!server) await dropRoles(serverUrl, roles);
     await server?.stop();
   };
   try {
     await admin`create database ${admin(template)}`;
     await loadSchema(withDatabase(serverUrl, template));
+    await createRoles(serverUrl, roles);
+    await applyGrants(withDatabase(serverUrl, template), roles);
   } catch (error) {
     await stop();
     throw error;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
+import { leastPrivilegeOn, rolesFor } from './roles.js';
 import { freePort } from './embedded.js';
 import { initdbFiles } from './schema.js';
 
@@ -58,6 +59,8 @@ describe.skipIf(!available)('schema on PostgreSQL 15 (Debian server binaries)', 
       const r = await runCli(['migrate', '--database-url', url]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
     }
+    // the pass as the least-privileged role (tests/harness/roles.ts), as everywhere
+    await leastPrivilegeOn(url, url, rolesFor('polycomm_pg15_'));
     const pass = await runCli(['--mode', 'dwr', '--database-url', url]);
     expect(pass.code, pass.stdout + pass.stderr).toBe(0);
   }, 120_000);

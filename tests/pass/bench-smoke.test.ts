@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect, inject, it } from 'vitest';
 import { runBench } from '../../bench/run.js';
+import { applyGrants, asRole, rolesFor } from '../harness/roles.js';
 
 it('bench: 20 devices x 6 h, both modes, one repeat and two passes together, completes with finite figures', async () => {
   const { entries } = await runBench({
@@ -15,6 +16,11 @@ it('bench: 20 devices x 6 h, both modes, one repeat and two passes together, com
     serverUrl: inject('serverUrl'),
     databasePrefix: `${inject('databasePrefix')}bench${randomBytes(3).toString('hex')}_`,
     command: 'tests/pass/bench-smoke.test.ts',
+    // the passes as the least-privileged role, like every integration test's (tests/harness/roles.ts)
+    passRole: {
+      prepare: (templateUrl) => applyGrants(templateUrl, rolesFor(inject('databasePrefix'))),
+      url: (url) => asRole(url, rolesFor(inject('databasePrefix')).pass),
+    },
     log: () => undefined,
   });
   expect(entries.map((e) => e.key)).toEqual(['receipts-20x6h-x2', 'dwr-20x6h-x2']);

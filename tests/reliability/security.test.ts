@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli, type CliResult } from '../harness/cli.js';
 import { alarm, createTestDatabase, device, receipt, wrap, type TestDb } from '../harness/db.js';
 import { freePort } from '../harness/embedded.js';
+import { rolesFor } from '../harness/roles.js';
 
 const PASSWORD = 'Tr0ub4dor-Xyzzy';
 /** Needs URL-encoding (':', '@', '/', '%', space, '&'). */
@@ -68,8 +69,10 @@ function expectNoSecret(what: string, text: string): void {
 beforeAll(async () => {
   admin = postgres(inject('serverUrl'), { max: 1, onnotice: () => undefined });
   // a literal is the only way to give CREATE ROLE a password; the values are constants of this file
-  await admin.unsafe(`create role ${ROLE} login superuser password '${PASSWORD}'`);
-  await admin.unsafe(`create role ${ODD_ROLE} login superuser password '${ODD_PASSWORD}'`);
+  // least privilege (issue 15): members of the harness's pass and read-only roles, not superusers
+  const { pass, read } = rolesFor(inject('databasePrefix'));
+  await admin.unsafe(`create role ${ROLE} login password '${PASSWORD}' in role "${pass}", "${read}"`);
+  await admin.unsafe(`create role ${ODD_ROLE} login password '${ODD_PASSWORD}' in role "${pass}", "${read}"`);
   db = await createTestDatabase();
   // receipts: device 1 balanced, device 2 an unpaid wrap (fails while issue type 7 is missing); dwr: device 3
   const d1 = await device(db.sql, { id: 1 });
@@ -146,7 +149,10 @@ describe('the database password never appears in logs, reports or error output',
     ];
     for (const [name, args] of commands) {
       for (const [role, password] of [[ROLE, PASSWORD], [ODD_ROLE, ODD_PASSWORD]] as const) {
+        // migrate needs the tables' owner: the role is made superuser for it alone
+        if (name === 'migrate') await admin.unsafe(`alter role ${role} superuser`);
         await run(`${name} (${role})`, args, { DATABASE_URL: urlFor(role, password) }, 0, false);
+        if (name === 'migrate') await admin.unsafe(`alter role ${role} nosuperuser`);
         await run(`${name}, unreachable (${role})`, [...args, '--connect-timeout', '1'], { DATABASE_URL: urlFor(role, password, { port: closedPort }) }, 1, false);
       }
     }

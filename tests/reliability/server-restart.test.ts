@@ -14,6 +14,7 @@ import { logLines } from '../harness/cli.js';
 import { createTestDatabase, dumpWritten, type Sql, type TestDb } from '../harness/db.js';
 import { startEmbedded, type EmbeddedServer } from '../harness/embedded.js';
 import { loadSchema, withDatabase } from '../harness/schema.js';
+import { leastPrivilegeOn, rolesFor } from '../harness/roles.js';
 import { classifyDevices, connectLike, deviceDumps, readReport, runPass, startPass, waitFor } from './helpers.js';
 
 const END = Date.UTC(2026, 0, 10, 12, 0, 0) * 1000;
@@ -38,6 +39,8 @@ async function createOnServer(name: string, load: Dataset | null): Promise<strin
   }
   const url = withDatabase(server.url, name);
   await loadSchema(url);
+  // the passes on this server run as the least-privileged role too (tests/harness/roles.ts)
+  await leastPrivilegeOn(server.url, url, rolesFor('polycomm_fault_'));
   if (load) {
     const sql = connectLike(url);
     try {

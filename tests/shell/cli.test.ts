@@ -1,9 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../harness/cli.js';
 import { createTestDatabase, device, type TestDb } from '../harness/db.js';
+import { applyGrants, rolesFor } from '../harness/roles.js';
 
 describe('CLI shell: usage, configuration and exit codes', () => {
   let db: TestDb;
@@ -103,6 +104,8 @@ describe('CLI shell: usage, configuration and exit codes', () => {
              (select count(*)::int from pg_proc where proname = 'analyzer_code_to_int') as fn,
              (select count(*)::int from pg_tables where tablename = 'analyzer_run') as tbl`;
     expect(state).toEqual({ col: 1, fn: 1, tbl: 1 });
+    // the objects migrate created are new: the pass role gets its grants on them again (README "Database roles")
+    await applyGrants(db.url, rolesFor(inject('databasePrefix')));
   });
 
   it('a pass finds the ready devices of its mode and exits 0', async () => {

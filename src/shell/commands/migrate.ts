@@ -1,4 +1,5 @@
 import type { ConnectionConfig } from '../../infra/config.js';
+import { describeError } from '../../infra/db.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import type { Logger } from '../../infra/log.js';
 import { migrate } from '../../sql/migrate.js';
@@ -6,7 +7,10 @@ import { runCommand } from '../session.js';
 
 export function runMigrate(config: ConnectionConfig, logger: Logger): Promise<number> {
   return runCommand('migrate', config, logger, async (sql) => {
-    await migrate(sql);
+    // the stderr line says what failed: 'migration failed: must be owner of table ...'
+    await migrate(sql).catch((error: unknown) => {
+      throw Object.assign(new Error(`migration failed: ${describeError(error)}`), { code: (error as { code?: unknown }).code });
+    });
     logger.info('migration applied');
     return EXIT.OK;
   });

@@ -18,6 +18,7 @@ import { watchProcess, type ProcessWatch } from '../process-watch.js';
 import { buildReport, newTally, summaryLine, ttySummary, writeReportFile, type PassTally, type ReportStart } from '../report.js';
 import { finishRun, startRun, type RunRecord } from '../run-history.js';
 import { withDatabase } from '../session.js';
+import { requirePassPrivileges } from '../privileges.js';
 
 /** Writing the report and the run record is bounded: past this the process exits anyway. */
 const CONCLUDE_LIMIT_MS = 20_000;
@@ -46,6 +47,7 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
   try {
     return await withDatabase(config, logger, { onClose: () => (state.connection.closed = true) }, async (sql) => {
       state.connection.closed = false; // a close while connecting is no evidence about the pass
+      await requirePassPrivileges(sql, config); // least privilege: fail before writing anything
       const run = config.dryRun ? undefined : await startRun(sql, config, logger);
       const work = runPass({ sql, logger, config, now, stop: state.watch.stop }, state.tally)
         .then((): PassEnding => ({ kind: 'completed' }), (error: unknown): PassEnding => ({ kind: 'threw', error }));
