@@ -4,7 +4,7 @@
 import './infra/runtime-flags.js'; // first: V8 settings for a one-pass process
 import { Command, CommanderError, Option } from 'commander';
 import {
-  CONNECTION_SETTINGS, ConfigError, LOG_SETTINGS, PASS_SETTINGS,
+  CONNECTION_SETTINGS, ConfigError, LOG_SETTINGS, OBSERVABILITY_SETTINGS, PASS_SETTINGS,
   parseConnection, parseLog, parsePass, type SettingSpec,
 } from './infra/config.js';
 import { createLogger, type LogHandle } from './infra/log.js';
@@ -53,7 +53,7 @@ Exit codes:
   1  failure: database unreachable after the retries, a device failed, or the pass was interrupted
   2  usage or configuration error
   3  status --fail-on-stale found a hung or failed run`);
-  addSettings(root, [...PASS_SETTINGS, ...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
+  addSettings(root, [...PASS_SETTINGS, ...OBSERVABILITY_SETTINGS, ...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
   root.action(async (options: Record<string, unknown>) => {
     const config = parsePass(options, env);
     const log = createLogger(config);

@@ -28,7 +28,7 @@ export interface LogConfig {
   logMaxFiles: string;
 }
 
-export interface PassConfig extends ConnectionConfig, LogConfig {
+export interface PassConfig extends ConnectionConfig, LogConfig, ObservabilityConfig {
   mode: Mode;
   lastEventTime: number;
   timedeltaCheck: number;
@@ -41,6 +41,16 @@ export interface PassConfig extends ConnectionConfig, LogConfig {
   runHistoryDays: number;
   /** ANALYZER_NOW: pretend the pass starts at this Moscow wall-clock time (replays, tests). */
   now: string | undefined;
+}
+
+/** Where a pass's metrics go and how it shows progress (README "Monitoring"). */
+export interface ObservabilityConfig {
+  /** PUSHGATEWAY_URL: push the pass's metrics there (pushAdd, job polycomm_analyzer, grouped by mode). */
+  pushgatewayUrl: string | undefined;
+  /** METRICS_FILE: write them there atomically, for node_exporter's textfile collector (*.prom). */
+  metricsFile: string | undefined;
+  /** PROGRESS_INTERVAL: seconds between progress log lines (JSON logs), 0 = none. */
+  progressInterval: number;
 }
 
 /** One setting: its flag, env variable, default and what it means (for --help and the README). */
@@ -79,6 +89,12 @@ export const PASS_SETTINGS: SettingSpec[] = [
   { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'CHUNK_EVENTS', description: 'pending rows a chunk aims at (bounds memory), 0 = devices only', default: '20000' },
   { key: 'runHistoryDays', flag: '--run-history-days <days>', env: 'RUN_HISTORY_DAYS', description: 'keep analyzer_run rows this long', default: '90' },
   { key: 'now', flag: '--now <time>', env: 'ANALYZER_NOW', description: "pretend 'now' is this wall-clock time of --timezone (ISO, for replays and tests)" },
+];
+
+export const OBSERVABILITY_SETTINGS: SettingSpec[] = [
+  { key: 'pushgatewayUrl', flag: '--pushgateway-url <url>', env: 'PUSHGATEWAY_URL', description: "push the pass's metrics to this Prometheus Pushgateway (job polycomm_analyzer, grouped by mode)" },
+  { key: 'metricsFile', flag: '--metrics-file <path>', env: 'METRICS_FILE', description: "write the pass's metrics to this *.prom file (node_exporter textfile collector), atomically" },
+  { key: 'progressInterval', flag: '--progress-interval <seconds>', env: 'PROGRESS_INTERVAL', description: 'seconds between progress log lines of a long pass (JSON logs), 0 = none', default: '30' },
 ];
 
 type Raw = Record<string, unknown>;
@@ -164,6 +180,23 @@ export function parseLog(raw: Raw, env: Env): LogConfig {
   };
 }
 
+export function parseObservability(raw: Raw, env: Env): ObservabilityConfig {
+  const s = (key: string) => find(OBSERVABILITY_SETTINGS, key);
+  const pushgatewayUrl = text(pick(raw, env, s('pushgatewayUrl')));
+  if (pushgatewayUrl !== undefined && !/^https?:\/\/[^/\s]+/i.test(pushgatewayUrl)) {
+    throw new ConfigError(`invalid PUSHGATEWAY_URL / --pushgateway-url: '${pushgatewayUrl}' (expected http://host:9091)`);
+  }
+  const metricsFile = text(pick(raw, env, s('metricsFile')));
+  if (metricsFile !== undefined && !metricsFile.endsWith('.prom')) {
+    throw new ConfigError(`invalid METRICS_FILE / --metrics-file: '${metricsFile}' (expected a name ending in .prom: node_exporter's textfile collector reads only those)`);
+  }
+  return {
+    pushgatewayUrl,
+    metricsFile,
+    progressInterval: integer(pick(raw, env, s('progressInterval')), s('progressInterval'), 0),
+  };
+}
+
 export function validateZone(zone: string, what = 'ANALYZER_TIMEZONE / --timezone'): string {
   if (!IANAZone.isValidZone(zone)) throw new ConfigError(`invalid ${what}: '${zone}' is not an IANA time zone`);
   return zone;
@@ -189,6 +222,7 @@ export function parsePass(raw: Raw, env: Env): PassConfig {
   return {
     ...parseConnection(raw, env),
     ...parseLog(raw, env),
+    ...parseObservability(raw, env),
     mode,
     lastEventTime: integer(pick(raw, env, s('lastEventTime')), s('lastEventTime'), 0),
     timedeltaCheck: integer(pick(raw, env, s('timedeltaCheck')), s('timedeltaCheck'), 0),

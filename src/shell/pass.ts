@@ -12,6 +12,7 @@ import type { DeviceInput, DevicePlan, Micros, Settings } from '../core/types.js
 import { describeError, type Sql } from '../infra/db.js';
 import type { Logger } from '../infra/log.js';
 import { loadDevices } from './load.js';
+import type { PassProgress } from './progress.js';
 import { countPlan, type PassReport } from './report.js';
 import { allocateIds } from '../sql/allocate-ids.js';
 import { tryLockDevices, unlockDevices } from '../sql/device-locks.js';
@@ -28,6 +29,8 @@ export interface PassContext {
   report: PassReport;
   /** Set by a signal handler: take no new device. */
   stop: { requested: boolean };
+  /** Told after each chunk (README "Monitoring": progress on long passes). */
+  progress?: PassProgress;
 }
 
 /** Errors after which this session (and its locks) cannot go on. */
@@ -94,9 +97,11 @@ export async function runPass(ctx: PassContext): Promise<void> {
       report.chunks++;
       const inputs = await loadChunk(ctx, mine);
       if (ctx.stop.requested) break;
-      size = nextChunkSize(bounds, size, mine.length, countEvents(inputs));
+      const events = countEvents(inputs);
+      size = nextChunkSize(bounds, size, mine.length, events);
       const plans = analyzeChunk(ctx, settings, mine, inputs, issueTypes);
       await writeChunk(ctx, plans);
+      ctx.progress?.chunkDone(events);
     } finally {
       // a lost connection has already released the locks with the session
       await unlockDevices(sql, mine.map((d) => d.id)).catch(() => undefined);

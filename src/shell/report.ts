@@ -37,7 +37,7 @@ export interface PassReport {
   rejected: { total: number; byReason: Record<string, number>; byTable: Record<string, number> };
   /** R3: rows whose Moscow time was NULL (local time used) */
   moscowFallbacks: number;
-  rowsUpdated: Record<'polycomm_suitcase' | 'polycommalarm' | 'polycommissue' | 'receipts', number>;
+  rowsUpdated: Record<EventTableName, number>;
   rowsInserted: Record<'task' | 'task_to_event' | 'polycommissue', number>;
   analyzerIssues: Record<'7' | '8' | '9', number>;
   durationsMs: { load: number; analyze: number; write: number; total: number };
@@ -50,6 +50,19 @@ export interface PassReport {
   warnings: { junkDeviceCodes: (string | null)[]; unknownDeviceCodes: number[]; conflictDevices: number[] };
   error: string | null;
   maxRssKb: number;
+  /** The mode's pending rows after the pass (the metrics' backlog); null when it could not be read. */
+  backlog: PassBacklog | null;
+}
+
+export type EventTableName = 'polycomm_suitcase' | 'polycommalarm' | 'polycommissue' | 'receipts';
+
+export interface PassBacklog {
+  /** status = 0 rows of the mode's ready devices, per table (receipts only in receipts mode, R2). */
+  pendingRows: Record<EventTableName, number>;
+  /** Moscow time (zone-free) of the oldest pending row, null when nothing is pending. */
+  oldestPending: string | null;
+  /** Seconds from oldestPending to *now* (R9) when the backlog was read; 0 when nothing is pending. */
+  oldestPendingAgeSeconds: number;
 }
 
 export function newReport(mode: Mode, version: string, dryRun: boolean, now: string, timezone: string): PassReport {
@@ -74,6 +87,7 @@ export function newReport(mode: Mode, version: string, dryRun: boolean, now: str
     warnings: { junkDeviceCodes: [], unknownDeviceCodes: [], conflictDevices: [] },
     error: null,
     maxRssKb: 0,
+    backlog: null,
   };
 }
 

@@ -10,6 +10,9 @@ import { peakRssKb } from '../../infra/peak-rss.js';
 import { newReport, summaryLine, ttySummary, writeReportFile, type PassReport } from '../report.js';
 import { VERSION } from '../../infra/version.js';
 import { startRun, finishRun, type RunRecord } from '../run-history.js';
+import { readBacklog } from '../backlog.js';
+import { startProgress } from '../progress.js';
+import { publishMetrics } from '../push-metrics.js';
 
 /** After a stop signal the device in flight gets this long to commit or roll back. */
 const STOP_GRACE_MS = 4000;
@@ -21,6 +24,7 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
   const stop = { requested: false };
   const sql = open(config);
   let run: RunRecord | undefined;
+  const progress = startProgress(report, config, logger);
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (stop.requested) return;
@@ -62,7 +66,10 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
   process.on('uncaughtException', (error) => connectionLost(describeError(error)));
   process.on('beforeExit', () => connectionLost('a statement never completed (the connection closed under the driver)'));
   const finalize = () => (finalized ??= (async () => {
+    progress.stop();
     report.durationsMs.total = Math.round(performance.now() - started);
+    // an interrupted pass may still hold its connection: it exits without the backlog
+    if (report.status !== 'interrupted') report.backlog = await readBacklog(sql, config, logger);
     report.finishedAt = new Date().toISOString();
     report.maxRssKb = peakRssKb();
     report.statements = statementCounter.count;
@@ -78,6 +85,7 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
     if (run) await finishRun(sql, run, report).catch((error) => logger.warn(`could not record the run: ${describeError(error)}`));
     logger.info(summaryLine(report), { report });
     if (process.stdout.isTTY) process.stdout.write(ttySummary(report));
+    await publishMetrics(report, config, logger);
     return report.status === 'succeeded' ? EXIT.OK : EXIT.FAILURE;
   })());
 
@@ -85,7 +93,7 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
     await waitForDatabase(sql, config, (attempt, error, delay) =>
       logger.warn('database not reachable yet, retrying', { attempt, error, retryInMs: delay }));
     if (!config.dryRun) run = await startRun(sql, config, logger);
-    await runPass({ sql, logger, config, now, report, stop });
+    await runPass({ sql, logger, config, now, report, stop, progress });
   } catch (error) {
     // a bare socket error ("read ECONNRESET") says what broke, not what it means
     const lost = isConnectionLost(error) && !(error instanceof PassAborted);
