@@ -111,10 +111,10 @@ export function startProgress(
  */
 function terminalLine(target: NodeJS.WriteStream, terminals: NodeJS.WriteStream[]) {
   let shown = '';
-  let lastDraw = 0;
+  let lastDraw = -Infinity;
   const originals = new Map<NodeJS.WriteStream, Write>();
   const raw = (text: string) => (originals.get(target) ?? target.write).call(target, text);
-  const fit = (text: string) => text.slice(0, Math.max(20, (target.columns ?? 80) - 1));
+  const fit = (text: string) => text.slice(0, Math.max(20, (target.columns || 80) - 1));
   for (const stream of terminals) {
     const original = stream.write;
     originals.set(stream, original);
