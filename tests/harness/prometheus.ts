@@ -4,7 +4,7 @@
 // skipped with one line saying why. In CI (CI=true) they must be there: .ci/run
 // installs them, and a missing tool fails instead of skipping.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { freePort } from './embedded.js';
 
@@ -17,6 +17,18 @@ function tryInstall(): string | undefined {
   if (userInfo().uid !== 0) return 'not root';
   if (spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) return 'no apt-get';
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // the packages' services must not start (ports 9090/9091): "no" from policy-rc.d while installing
+  const policy = '/usr/sbin/policy-rc.d';
+  const ownPolicy = !existsSync(policy);
+  if (ownPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  try {
+    return installWith(env);
+  } finally {
+    if (ownPolicy) rmSync(policy, { force: true });
+  }
+}
+
+function installWith(env: NodeJS.ProcessEnv): string | undefined {
   const install = () => spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-qq', '--no-install-recommends', 'prometheus', 'prometheus-pushgateway'],
     { env, stdio: 'pipe', timeout: 900_000 });
   if (install().status !== 0) {

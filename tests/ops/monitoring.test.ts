@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { logLines } from '../harness/cli.js';
+import { logLines, runCli } from '../harness/cli.js';
 import { freePort } from '../harness/embedded.js';
 import { createTestDatabase, device, receipt, wrap, type TestDb } from '../harness/db.js';
 import { parseMetrics, prometheusToolsMissing, promtool, startPushgateway, type Gateway } from '../harness/prometheus.js';
@@ -131,6 +131,10 @@ describe('textfile output (--metrics-file)', () => {
     expect(lint.code, lint.output).toBe(0);
     expect(lint.output.trim(), 'no lint findings').toBe('');
     expect(parseMetrics(text)).toEqual(expectedSeries(ok.report));
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    for (const name of new Set([...parseMetrics(text).keys()].map((k) => k.split('{')[0]!))) {
+      expect(readme, `README "Monitoring" lists ${name}`).toContain(`| \`${name}\` |`);
+    }
     // figures of this scenario, so the equality above is not between empty sets
     expect(parseMetrics(text).get(key('tasks_written', { mode: 'receipts', type: '4' }))).toBe(1);
     expect(parseMetrics(text).get(key('rows_rejected', { mode: 'receipts', reason: 'finish_before_start' }))).toBe(1);
@@ -164,6 +168,24 @@ describe('textfile output (--metrics-file)', () => {
     await receiptsDevice();
     const r = await pass('receipts', 0, ['--metrics-file', join(reportRoot, 'no-such-dir', 'm.prom')]);
     expect(logLines(r.stdout).some((l) => l.level === 'warn' && String(l.message).includes('could not write the metrics file'))).toBe(true);
+  });
+});
+
+describe('settings', () => {
+  it.each([
+    [['--pushgateway-url', 'pushgateway:9091'], /PUSHGATEWAY_URL/],
+    [['--metrics-file', '/tmp/analyzer.txt'], /METRICS_FILE.*\.prom/],
+    [['--progress-interval', 'soon'], /PROGRESS_INTERVAL/],
+  ])('%j is refused with exit 2 and one line', async (args, pattern) => {
+    const r = await runCli(['--mode', 'dwr', ...args], { DATABASE_URL: db.url });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(pattern);
+  });
+
+  it('--help documents them with their environment variables', async () => {
+    const r = await runCli(['--help']);
+    for (const text of ['--pushgateway-url', 'PUSHGATEWAY_URL', '--metrics-file', 'METRICS_FILE', '--progress-interval', 'PROGRESS_INTERVAL']) expect(r.stdout).toContain(text);
   });
 });
 
