@@ -24,7 +24,7 @@ export interface MetricsOptions {
   previousLastSuccess?: number;
 }
 
-const seconds = (iso: string | null) => (iso === null ? Date.now() : Date.parse(iso)) / 1000;
+const seconds = (iso: string) => Date.parse(iso) / 1000;
 
 /** One registry holding the pass's metrics, every series labelled with the mode. */
 export function buildRegistry(report: PassReport, options: MetricsOptions = {}): Registry {
@@ -34,11 +34,11 @@ export function buildRegistry(report: PassReport, options: MetricsOptions = {}):
     new Gauge({ name: METRIC_PREFIX + name, help, labelNames, registers: [registry] });
 
   const succeeded = report.status === 'succeeded';
-  const lastSuccess = succeeded ? seconds(report.finishedAt) : options.previousLastSuccess;
+  const lastSuccess = succeeded ? seconds(report.finishedAt ?? report.startedAt) : options.previousLastSuccess;
   if (lastSuccess !== undefined) {
     gauge('last_success_timestamp_seconds', 'When the latest pass of the mode that succeeded finished (Unix time).').set(lastSuccess);
   }
-  gauge('last_run_timestamp_seconds', 'When the latest pass of the mode finished, succeeded or not (Unix time).').set(seconds(report.finishedAt));
+  gauge('last_run_timestamp_seconds', 'When the latest pass of the mode finished, succeeded or not (Unix time).').set(seconds(report.finishedAt ?? report.startedAt));
   gauge('last_run_failed', '1 when the latest pass failed or was interrupted (exit code 1), else 0.').set(succeeded ? 0 : 1);
   gauge('build_info', 'The analyzer version that ran the latest pass (always 1).', ['version']).set({ version: report.version }, 1);
 

@@ -68,8 +68,8 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
   const finalize = () => (finalized ??= (async () => {
     progress.stop();
     report.durationsMs.total = Math.round(performance.now() - started);
-    // an interrupted pass may still hold its connection: it exits without the backlog
-    if (report.status !== 'interrupted') report.backlog = await readBacklog(sql, config, logger);
+    // the backlog after the pass, unless the connection is gone or still busy (interrupted)
+    if (report.error === null && report.status !== 'interrupted') report.backlog = await readBacklog(sql, config, logger);
     report.finishedAt = new Date().toISOString();
     report.maxRssKb = peakRssKb();
     report.statements = statementCounter.count;
