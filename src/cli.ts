@@ -4,7 +4,7 @@
 import './infra/runtime-flags.js'; // first: V8 settings for a one-pass process
 import { Command, CommanderError, Help, Option } from 'commander';
 import {
-  CONNECTION_SETTINGS, ConfigError, LOG_SETTINGS, PASS_SETTINGS, defaultOf, idList, wholeNumber,
+  CONNECTION_SETTINGS, ConfigError, LOG_SETTINGS, OBSERVABILITY_SETTINGS, PASS_SETTINGS, defaultOf, idList, wholeNumber,
   parseConnection, parseLog, parseMode, parsePass, type LogConfig, type SettingSpec,
 } from './infra/config.js';
 import { createLogger, type LogHandle } from './infra/log.js';
@@ -167,7 +167,7 @@ Exit codes:
   // commander reads a command's variables before it dispatches to a subcommand:
   // the pass's own (LAST_EVENT_TIME, ...) are read only when the pass runs
   const subcommand = SUBCOMMANDS.includes(process.argv[2] ?? '');
-  addSettings(root, [...PASS_SETTINGS, ...CONNECTION_SETTINGS, ...LOG_SETTINGS], !subcommand);
+  addSettings(root, [...PASS_SETTINGS, ...OBSERVABILITY_SETTINGS, ...CONNECTION_SETTINGS, ...LOG_SETTINGS], !subcommand);
   root.action(async (options: Raw) => {
     const config = parsePass(options, env);
     const log = createLogger(config);

@@ -62,7 +62,7 @@ export interface LogConfig {
   logMaxFiles: string;
 }
 
-export interface PassConfig extends ConnectionConfig, LogConfig {
+export interface PassConfig extends ConnectionConfig, LogConfig, ObservabilityConfig {
   mode: Mode;
   lastEventTime: number;
   timedeltaCheck: number;
@@ -75,6 +75,16 @@ export interface PassConfig extends ConnectionConfig, LogConfig {
   runHistoryDays: number;
   /** ANALYZER_NOW: pretend the pass starts at this Moscow wall-clock time (replays, tests). */
   now: string | undefined;
+}
+
+/** Where a pass's metrics go and how it shows progress (README "Monitoring"). */
+export interface ObservabilityConfig {
+  /** PUSHGATEWAY_URL: push the pass's metrics there (pushAdd, job polycomm_analyzer, grouped by mode). */
+  pushgatewayUrl: string | undefined;
+  /** METRICS_FILE: write them there atomically, for node_exporter's textfile collector (*.prom). */
+  metricsFile: string | undefined;
+  /** PROGRESS_INTERVAL: seconds between progress log lines (JSON logs), 0 = none. */
+  progressInterval: number;
 }
 
 /**
@@ -241,6 +251,37 @@ export function parseLog(raw: Raw): LogConfig {
   };
 }
 
+const pushgatewayUrl = (value: string): string | undefined => {
+  const url = text(value);
+  if (url !== undefined && !/^https?:\/\/[^/\s]+/i.test(url)) {
+    throw new ConfigError(`invalid PUSHGATEWAY_URL / --pushgateway-url: '${url}' (expected http://host:9091)`);
+  }
+  return url;
+};
+
+const metricsFile = (value: string): string | undefined => {
+  const path = text(value);
+  if (path !== undefined && !path.endsWith('.prom')) {
+    throw new ConfigError(`invalid METRICS_FILE / --metrics-file: '${path}' (expected a name ending in .prom: node_exporter's textfile collector reads only those)`);
+  }
+  return path;
+};
+
+export const OBSERVABILITY_SETTINGS: SettingSpec[] = [
+  { key: 'pushgatewayUrl', flag: '--pushgateway-url <url>', env: 'PUSHGATEWAY_URL', description: "push the pass's metrics to this Prometheus Pushgateway (job polycomm_analyzer, grouped by mode)", parse: pushgatewayUrl },
+  { key: 'metricsFile', flag: '--metrics-file <path>', env: 'METRICS_FILE', description: "write the pass's metrics to this *.prom file (node_exporter textfile collector), atomically", parse: metricsFile },
+  { key: 'progressInterval', flag: '--progress-interval <seconds>', env: 'PROGRESS_INTERVAL', description: 'seconds between progress log lines of a long pass (JSON logs), 0 = none', default: '30', parse: wholeNumber(label('PROGRESS_INTERVAL', '--progress-interval'), 0) },
+];
+
+export function parseObservability(raw: Raw): ObservabilityConfig {
+  const s = settings(raw, OBSERVABILITY_SETTINGS);
+  return {
+    pushgatewayUrl: s.pushgatewayUrl as string | undefined,
+    metricsFile: s.metricsFile as string | undefined,
+    progressInterval: s.progressInterval as number,
+  };
+}
+
 export function parsePass(raw: Raw, env: Env): PassConfig {
   const s = settings(raw, PASS_SETTINGS);
   if (s.mode === undefined) throw new ConfigError('missing --mode (or ANALYZER_MODE): receipts or dwr');
@@ -248,6 +289,7 @@ export function parsePass(raw: Raw, env: Env): PassConfig {
   return {
     ...parseConnection(raw, env),
     ...parseLog(raw),
+    ...parseObservability(raw),
     mode: s.mode as Mode,
     lastEventTime: s.lastEventTime as number,
     timedeltaCheck: s.timedeltaCheck as number,

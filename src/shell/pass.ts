@@ -13,6 +13,7 @@ import type { Logger } from '../infra/log.js';
 import { loadDevices } from './load.js';
 import { isConnectionLost, PassAborted } from './outcome.js';
 import { hasWrites, recordChunk, recordReady, type ChunkResult, type PassTally } from './report.js';
+import type { PassProgress } from './progress.js';
 import { allocateIds } from '../sql/allocate-ids.js';
 import { tryLockDevices, unlockDevices } from '../sql/device-locks.js';
 import { presentIssueTypes } from '../sql/issue-types.js';
@@ -27,6 +28,8 @@ export interface PassContext {
   now: Micros;
   /** Set by a signal handler: take no new device. */
   stop: { requested: boolean };
+  /** Told after each chunk (README "Monitoring": progress on long passes). */
+  progress?: PassProgress;
 }
 
 const elapsed = (since: number) => Math.round(performance.now() - since);
@@ -48,13 +51,15 @@ export async function runPass(ctx: PassContext, tally: PassTally): Promise<void>
     const claim = await claimChunk(ctx, devices, cursor, size);
     const chunk: ChunkResult = { claimed: claim.mine.length, skipped: claim.skipped, done: [], failed: [], durationsMs: { load: 0, analyze: 0, write: 0 } };
     let lost: PassAborted | undefined;
+    let events = 0;
     try {
       if (claim.mine.length === 0) break; // the list is exhausted
       const loaded = await loadChunk(ctx, claim.mine);
       chunk.failed.push(...loaded.failed);
       chunk.durationsMs.load = loaded.ms;
       if (ctx.stop.requested) break;
-      size = nextChunkSize(bounds, size, claim.mine.length, countEvents(loaded.inputs));
+      events = countEvents(loaded.inputs);
+      size = nextChunkSize(bounds, size, claim.mine.length, events);
       const analyzed = analyzeChunk(ctx, settings, claim.mine, loaded.inputs, issueTypes);
       chunk.failed.push(...analyzed.failed);
       chunk.durationsMs.analyze = analyzed.ms;
@@ -66,6 +71,7 @@ export async function runPass(ctx: PassContext, tally: PassTally): Promise<void>
       lost = written.lost;
     } finally {
       recordChunk(tally, chunk);
+      ctx.progress?.chunkDone(events); // after the tally: the line shows this chunk's devices as done
       // a lost connection has already released the locks with the session
       await unlockDevices(sql, claim.mine.map((d) => d.id)).catch(() => undefined);
     }

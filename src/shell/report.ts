@@ -37,7 +37,7 @@ export interface PassReport {
   rejected: { total: number; byReason: Record<string, number>; byTable: Record<string, number> };
   /** R3: rows whose Moscow time was NULL (local time used) */
   moscowFallbacks: number;
-  rowsUpdated: Record<'polycomm_suitcase' | 'polycommalarm' | 'polycommissue' | 'receipts', number>;
+  rowsUpdated: Record<EventTableName, number>;
   rowsInserted: Record<'task' | 'task_to_event' | 'polycommissue', number>;
   analyzerIssues: Record<'7' | '8' | '9', number>;
   durationsMs: { load: number; analyze: number; write: number; total: number };
@@ -50,6 +50,19 @@ export interface PassReport {
   warnings: { junkDeviceCodes: (string | null)[]; unknownDeviceCodes: number[]; conflictDevices: number[] };
   error: string | null;
   maxRssKb: number;
+  /** The mode's pending rows after the pass (the metrics' backlog); null when it could not be read. */
+  backlog: PassBacklog | null;
+}
+
+export type EventTableName = 'polycomm_suitcase' | 'polycommalarm' | 'polycommissue' | 'receipts';
+
+export interface PassBacklog {
+  /** status = 0 rows of the mode's ready devices, per table (receipts only in receipts mode, R2). */
+  pendingRows: Record<EventTableName, number>;
+  /** Moscow time (zone-free) of the oldest pending row, null when nothing is pending. */
+  oldestPending: string | null;
+  /** Seconds from oldestPending to *now* (R9) when the backlog was read; 0 when nothing is pending. */
+  oldestPendingAgeSeconds: number;
 }
 
 /** A device that failed and rolled back; the pass went on with the others. */
@@ -175,6 +188,8 @@ export type ReportStart = Pick<PassReport, 'mode' | 'version' | 'dryRun' | 'star
 /** Measured as the pass ends. */
 export interface ReportEnd {
   finishedAt: string;
+  /** the backlog after the pass, when it could be read */
+  backlog: PassBacklog | null;
   totalMs: number;
   statements: number;
   maxRssKb: number;
@@ -205,6 +220,7 @@ export function buildReport(start: ReportStart, counts: PassTally, outcome: Pass
     warnings: tally.warnings,
     error: fatalMessage(outcome),
     maxRssKb: end.maxRssKb,
+    backlog: end.backlog,
   };
 }
 

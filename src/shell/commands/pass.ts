@@ -19,6 +19,9 @@ import { buildReport, newTally, summaryLine, ttySummary, writeReportFile, type P
 import { finishRun, startRun, type RunRecord } from '../run-history.js';
 import { withDatabase } from '../session.js';
 import { requirePassPrivileges } from '../privileges.js';
+import { readBacklog } from '../backlog.js';
+import { startProgress, type ProgressHandle } from '../progress.js';
+import { publishMetrics } from '../push-metrics.js';
 
 /** Writing the report and the run record is bounded: past this the process exits anyway. */
 const CONCLUDE_LIMIT_MS = 20_000;
@@ -32,6 +35,7 @@ interface PassState {
   watch: ProcessWatch;
   /** postgres.js reported the pass's connection closed after it was established */
   connection: { closed: boolean };
+  progress: ProgressHandle;
 }
 
 export async function runPassCommand(config: PassConfig, logger: Logger): Promise<number> {
@@ -43,13 +47,16 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
     tally: newTally(),
     watch: watchProcess(logger),
     connection: { closed: false },
+    progress: undefined as unknown as ProgressHandle,
   };
+  // the progress line reads the tally as the pass adds to it
+  state.progress = startProgress({ mode: config.mode, get devices() { return state.tally.devices; } }, config, logger);
   try {
     return await withDatabase(config, logger, { onClose: () => (state.connection.closed = true) }, async (sql) => {
       state.connection.closed = false; // a close while connecting is no evidence about the pass
       await requirePassPrivileges(sql, config); // least privilege: fail before writing anything
       const run = config.dryRun ? undefined : await startRun(sql, config, logger);
-      const work = runPass({ sql, logger, config, now, stop: state.watch.stop }, state.tally)
+      const work = runPass({ sql, logger, config, now, stop: state.watch.stop, progress: state.progress }, state.tally)
         .then((): PassEnding => ({ kind: 'completed' }), (error: unknown): PassEnding => ({ kind: 'threw', error }));
       const ending = await Promise.race([work, state.watch.ended]);
       state.watch.stop.requested = true; // ended from outside: the pass, if still running, takes no new device
@@ -75,13 +82,17 @@ async function conclude(state: PassState, ending: PassEnding, sql?: Sql, run?: R
     process.exit(EXIT.FAILURE);
   }, CONCLUDE_LIMIT_MS);
   try {
+    state.progress.stop();
     const outcome = decideOutcome({ ending, failedDevices: tally.devices.failed, signal: state.watch.signal(), connectionClosed: state.connection.closed });
     announce(outcome, logger);
+    // the backlog after the pass (for the metrics), unless the connection is gone or still busy (interrupted)
+    const usable = sql !== undefined && !state.connection.closed && outcome.status === 'succeeded' || (outcome.status === 'failed' && outcome.fatal === undefined);
     const report = buildReport(state.start, tally, outcome, {
       finishedAt: new Date().toISOString(),
       totalMs: Math.round(performance.now() - state.startedMs),
       statements: statementCounter.count,
       maxRssKb: peakRssKb(),
+      backlog: usable && sql ? await readBacklog(sql, config, logger) : null,
     });
     if (config.reportDir) {
       try {
@@ -95,6 +106,7 @@ async function conclude(state: PassState, ending: PassEnding, sql?: Sql, run?: R
     if (run) await finishRun(state.connection.closed ? undefined : sql, run, report).catch((error: unknown) => logger.warn(`could not record the run: ${describeError(error)}`));
     logger.info(summaryLine(report), { report });
     if (process.stdout.isTTY) process.stdout.write(ttySummary(report));
+    await publishMetrics(report, config, logger);
     return exitCode(outcome);
   } finally {
     clearTimeout(limit);

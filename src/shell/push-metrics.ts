@@ -1,0 +1,68 @@
+// Where a pass's metrics go: a Prometheus Pushgateway (pushAdd under job
+// polycomm_analyzer, grouped by mode) and/or a *.prom file for node_exporter's
+// textfile collector. Monitoring must never cost the pass: a failure here is a
+// warning, never an exit code, and a push waits at most PUSH_TIMEOUT_MS.
+import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { Pushgateway } from 'prom-client';
+import type { ObservabilityConfig } from '../infra/config.js';
+import { describeError } from '../infra/db.js';
+import type { Logger } from '../infra/log.js';
+import { buildRegistry, lastSuccessIn, metricsText } from './metrics.js';
+import type { PassReport } from './report.js';
+
+export const PUSH_JOB = 'polycomm_analyzer';
+/** A gateway that is down answers at once; one that hangs costs the pass this long at most. */
+export const PUSH_TIMEOUT_MS = 3000;
+
+/** Pushes and/or writes the pass's metrics as configured; dry runs publish nothing. Never throws. */
+export async function publishMetrics(report: PassReport, config: ObservabilityConfig, logger: Logger): Promise<void> {
+  if (report.dryRun) return;
+  await Promise.all([
+    config.pushgatewayUrl ? pushMetrics(report, config.pushgatewayUrl, logger) : undefined,
+    config.metricsFile ? Promise.resolve().then(() => writeMetricsFile(report, config.metricsFile!, logger)) : undefined,
+  ]);
+}
+
+async function pushMetrics(report: PassReport, url: string, logger: Logger): Promise<void> {
+  const gateway = new Pushgateway(url, { timeout: PUSH_TIMEOUT_MS }, buildRegistry(report));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${PUSH_TIMEOUT_MS} ms`)), PUSH_TIMEOUT_MS);
+    timer.unref();
+  });
+  try {
+    // add semantics: a failed pass's push leaves last_success_timestamp_seconds as it was
+    await Promise.race([gateway.pushAdd({ jobName: PUSH_JOB, groupings: { mode: report.mode } }), deadline]);
+    logger.info(`metrics pushed to ${url}`, { pushgateway: url });
+  } catch (error) {
+    logger.warn(`could not push the metrics to the Pushgateway ${url}: ${describeError(error)} (the pass's outcome is unchanged)`, { pushgateway: url });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Writes the textfile atomically (a temporary name the collector ignores, then
+ * rename). A pass that did not succeed keeps the file's previous last success.
+ */
+async function writeMetricsFile(report: PassReport, path: string, logger: Logger): Promise<void> {
+  const temporary = `${path}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
+  try {
+    const previousLastSuccess = report.status === 'succeeded' ? undefined : previousSuccess(path, report.mode);
+    writeFileSync(temporary, await metricsText(report, { previousLastSuccess }));
+    renameSync(temporary, path);
+    logger.info(`metrics written to ${path}`, { metricsFile: path });
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    logger.warn(`could not write the metrics file ${path}: ${describeError(error)} (the pass's outcome is unchanged)`, { metricsFile: path });
+  }
+}
+
+function previousSuccess(path: string, mode: string): number | undefined {
+  try {
+    return lastSuccessIn(readFileSync(path, 'utf8'), mode);
+  } catch {
+    return undefined; // no previous file: no success recorded yet
+  }
+}
