@@ -4,13 +4,17 @@
 #
 #   polycomm-stand-in/debian:bookworm       debootstrap --variant=minbase bookworm
 #                                           from this machine's own apt mirror
-#   node:20-bookworm-slim (stand-in)        the base + this machine's Node 20 and npm
+#   polycomm-stand-in/node:20-bookworm-slim the base + this machine's Node 20 and npm
 #                                           in /usr/local like the official image,
 #                                           user node (uid 1000), the machine's CA
 #                                           bundle and npm settings
-#   postgres:15 (stand-in)                  the base + Debian's postgresql-15 and an
+#   polycomm-stand-in/postgres:15           the base + Debian's postgresql-15 and an
 #                                           entrypoint doing what the official one
 #                                           does for docker-compose.yml
+#
+# With `all`, each is also tagged with the official name (node:20-bookworm-slim,
+# postgres:15) when no image of that name exists, so the Dockerfile and
+# docker-compose.yml work unchanged on a machine without Docker Hub.
 #
 # Usage: build.sh [base|node|postgres|all]   (default all). Idempotent: an image
 # that exists is kept; the debootstrap tarball is cached in $STAND_IN_CACHE
@@ -21,7 +25,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cache="${STAND_IN_CACHE:-/var/cache/polycomm-stand-ins}"
 BASE_IMAGE="${STAND_IN_BASE_IMAGE:-polycomm-stand-in/debian:bookworm}"
 NODE_IMAGE="${STAND_IN_NODE_IMAGE:-polycomm-stand-in/node:20-bookworm-slim}"
-POSTGRES_IMAGE="${STAND_IN_POSTGRES_IMAGE:-postgres:15}"
+POSTGRES_IMAGE="${STAND_IN_POSTGRES_IMAGE:-polycomm-stand-in/postgres:15}"
 what="${1:-all}"
 # the classic builder: BuildKit would fetch the Dockerfile frontend from Docker Hub
 export DOCKER_BUILDKIT=0
@@ -99,6 +103,10 @@ case "$what" in
   base) build_base ;;
   node) build_node ;;
   postgres) build_postgres ;;
-  all) build_node; build_postgres ;;
+  all)
+    build_node; build_postgres
+    have_image node:20-bookworm-slim || docker tag "$NODE_IMAGE" node:20-bookworm-slim
+    have_image postgres:15 || docker tag "$POSTGRES_IMAGE" postgres:15
+    ;;
   *) echo "usage: $0 [base|node|postgres|all]" >&2; exit 2 ;;
 esac
