@@ -74,7 +74,7 @@ export default function setup(project: TestProject) {
   const context = cleanCheckout();
   try {
     const build = step(`docker build ${IMAGE} from a clean checkout`, 'docker', [
-      'build', '--network', 'host', '--build-arg', `NODE_IMAGE=${NODE_IMAGE}`, '-t', IMAGE, context,
+      'build', '--force-rm', '--network', 'host', '--build-arg', `NODE_IMAGE=${NODE_IMAGE}`, '-t', IMAGE, context,
     ], { DOCKER_BUILDKIT: '0' });
     if (build.code !== 0) throw new Error(`docker tests: docker build failed:\n${build.output.slice(-3000)}`);
   } finally {

@@ -86,7 +86,7 @@ build_node() {
   } >"$ctx/npmrc"
   cp "$here/node.Dockerfile" "$ctx/Dockerfile"
   echo "stand-in: docker build $NODE_IMAGE (node $("$node_bin" --version), npm $(npm --version))"
-  docker build -q --network host --build-arg BASE="$BASE_IMAGE" \
+  docker build -q --force-rm --network host --build-arg BASE="$BASE_IMAGE" \
     ${HTTPS_PROXY:+--build-arg HTTPS_PROXY="$HTTPS_PROXY"} ${HTTP_PROXY:+--build-arg HTTP_PROXY="$HTTP_PROXY"} \
     -t "$NODE_IMAGE" "$ctx" >/dev/null
 }
@@ -95,7 +95,7 @@ build_postgres() {
   have_image "$POSTGRES_IMAGE" && return 0
   build_base
   echo "stand-in: docker build $POSTGRES_IMAGE (Debian postgresql-15)"
-  docker build -q --network host --build-arg BASE="$BASE_IMAGE" \
+  docker build -q --force-rm --network host --build-arg BASE="$BASE_IMAGE" \
     -f "$here/postgres.Dockerfile" -t "$POSTGRES_IMAGE" "$here" >/dev/null
 }
 
