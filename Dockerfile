@@ -19,7 +19,8 @@ COPY src ./src
 # `npm run build` copies docker/initdb/03-analyzer.sql to dist/sql/migration.sql
 # (what `analyzer migrate` applies).
 COPY docker/initdb ./docker/initdb
-RUN npm run build
+# Source maps point at src/, which the image does not hold: dropped.
+RUN npm run build && find dist -name '*.map' -delete
 
 # ---- runtime: production dependencies and dist/ only ------------------------
 FROM ${NODE_IMAGE} AS runtime

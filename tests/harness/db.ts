@@ -21,7 +21,7 @@ export interface TestDb {
   drop(): Promise<void>;
 }
 
-function connect(url: string): Sql {
+export function connect(url: string): Sql {
   return postgres(url, {
     max: 4,
     onnotice: () => undefined,

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# A Docker engine for the docker/compose tests, set up once per run (CI's
+# .ci/run, or the docker project's vitest global setup): as root, installs
+# Debian's docker.io, docker-compose (1.29) and debootstrap when missing
+# (apt-get update once), then starts dockerd when no engine answers.
+# Exit 0: `docker info` answers. Exit 3: cannot be had here (not root, no apt).
+set -euo pipefail
+engine_up() { docker info >/dev/null 2>&1; }
+if command -v docker >/dev/null && engine_up && command -v docker-compose >/dev/null && command -v debootstrap >/dev/null; then
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then echo "no Docker engine, and not root: cannot install or start one" >&2; exit 3; fi
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v docker-compose >/dev/null || need+=(docker-compose)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+if [ ${#need[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null || { echo "no Docker engine and no apt-get to install ${need[*]}" >&2; exit 3; }
+  echo "docker tests: apt-get install ${need[*]}"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if ! engine_up; then
+  echo "docker tests: starting dockerd (log: /var/log/polycomm-dockerd.log)"
+  # setsid: the daemon outlives the shell that started it (the test run)
+  setsid nohup dockerd >/var/log/polycomm-dockerd.log 2>&1 </dev/null &
+  for _ in $(seq 1 60); do engine_up && break; sleep 0.5; done
+  engine_up || { tail -n 20 /var/log/polycomm-dockerd.log >&2; echo "dockerd did not start" >&2; exit 1; }
+fi
