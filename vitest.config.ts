@@ -14,15 +14,15 @@ export default defineConfig({
       {
         test: {
           name: 'core',
-          // Pure code: the rules, the generator, the plan's row format, chunk sizing.
-          include: ['tests/core/**/*.test.ts', 'tests/generator/**/*.test.ts', 'tests/sql/plan-rows.test.ts', 'tests/shell/chunks.test.ts'],
+          // Pure code: the rules, the generator, the plan's row format, chunk sizing; the lint rules.
+          include: ['tests/core/**/*.test.ts', 'tests/generator/**/*.test.ts', 'tests/sql/plan-rows.test.ts', 'tests/shell/chunks.test.ts', 'tests/ship/lint.test.ts'],
         },
       },
       {
         test: {
           name: 'db',
           include: ['tests/{pass,harness,shell,ops,reliability,ship}/**/*.test.ts'],
-          exclude: ['tests/shell/chunks.test.ts'],
+          exclude: ['tests/shell/chunks.test.ts', 'tests/ship/lint.test.ts'],
           globalSetup: ['tests/harness/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -11,7 +11,7 @@
 // locks, the core, the per-row values it writes and the client round trips.
 // Every statement is a postgres.js tagged template.
 import type postgres from 'postgres';
-import type { Mode } from '../src/core/types.js';
+import type { Mode } from '../src/core/index.js';
 import type { WriteCounts } from '../src/sql/write-plan.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any client's type parameter

@@ -31,7 +31,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import type { Mode } from '../src/core/types.js';
+import type { Mode } from '../src/core/index.js';
 import type { PassReport } from '../src/shell/report.js';
 import { startEmbedded, type EmbeddedServer } from '../tests/harness/embedded.js';
 import { loadSchema, withDatabase } from '../tests/harness/schema.js';
@@ -237,7 +237,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
         // one pass of the real CLI on a fresh copy
         const passDb = `${prefix}${mode}_r${r}_pass`;
         const passUrl = await copyDatabase(passDb);
-        const run = await runClis(1, { cli, mode, nowIso, chunkSize, url: passUrl, reportRoot: reportRoot!, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
+        const run = await runClis(1, { cli, mode, nowIso, chunkSize, url: passUrl, reportRoot: reportRoot, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
         const pass = run.passes[0]!;
         if (options.verify || (concurrent > 1 && r === 1)) {
           pass.digest = await withClient(passUrl, writtenDigest);
@@ -271,7 +271,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
           checkAbort();
           const db = `${prefix}${mode}_c${r}`;
           const url = await copyDatabase(db);
-          const run = await runClis(concurrent, { cli, mode, nowIso, chunkSize, url, reportRoot: reportRoot!, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
+          const run = await runClis(concurrent, { cli, mode, nowIso, chunkSize, url, reportRoot: reportRoot, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
           const digest = referenceDigest === undefined ? undefined : await withClient(url, writtenDigest);
           const result: ConcurrentRun = {
             wallMs: run.wallMs,
@@ -497,7 +497,7 @@ export async function runCoreBench(): Promise<CoreFigure[]> {
   const out = await new Promise<string>((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
-    child.stdout!.on('data', (d: Buffer) => { text += d.toString(); process.stdout.write(d); });
+    child.stdout.on('data', (d: Buffer) => { text += d.toString(); process.stdout.write(d); });
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolvePromise(text) : reject(new Error(`core-bench exited with ${code}`))));
   });

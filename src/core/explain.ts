@@ -18,7 +18,6 @@ import type { Work } from './model.js';
 import { runAnalysis } from './analysis.js';
 import { countGroup } from './receipts.js';
 import { analyzerIssueOf } from './plan.js';
-import { formatMicros } from './time.js';
 
 export type EntryKindName = 'wrap_start' | 'wrap_finish' | 'receipt' | 'alarm' | 'issue';
 

@@ -1,7 +1,7 @@
 // Settings: flag > environment variable > default. Every value is validated
 // here, once, so the rest of the program can trust its config.
 import { IANAZone } from 'luxon';
-import type { Mode } from '../core/types.js';
+import type { Mode } from '../core/index.js';
 
 export class ConfigError extends Error {}
 

@@ -3,12 +3,9 @@
 // with one query per table per chunk (R2), lets the core decide, and writes
 // each device's plan in its own transaction (R16-R18).
 import type { PassConfig } from '../infra/config.js';
-import { analyzeDevice } from '../core/index.js';
+import { analyzeDevice, selectReady, formatMicros, type ReadyDevice, type DeviceInput, type DevicePlan, type Micros, type Settings } from '../core/index.js';
 import { firstChunkSize, nextChunkSize, type ChunkBounds } from './chunks.js';
-import { selectReady, type ReadyDevice } from '../core/devices.js';
 import { countNewRows, longestTable, planRows, sliceRows } from '../sql/plan-rows.js';
-import { formatMicros } from '../core/time.js';
-import type { DeviceInput, DevicePlan, Micros, Settings } from '../core/types.js';
 import { describeError, type Sql } from '../infra/db.js';
 import type { Logger } from '../infra/log.js';
 import { loadDevices } from './load.js';

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DevicePlan, Mode } from '../core/types.js';
+import type { DevicePlan, Mode } from '../core/index.js';
 
 export interface PassReport {
   mode: Mode;

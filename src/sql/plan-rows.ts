@@ -1,7 +1,6 @@
 // Turns a device's plan into the column arrays the write statement unnests,
 // given the ids pre-allocated for the new rows. Pure: the shell only ships it.
-import { formatMicros } from '../core/time.js';
-import type { DevicePlan, Micros } from '../core/types.js';
+import { formatMicros, type DevicePlan, type Micros } from '../core/index.js';
 
 export const ANALYZER_ISSUE_MARKER = 22222222;
 

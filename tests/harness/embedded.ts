@@ -70,7 +70,7 @@ export async function startEmbedded(options: { prefix?: string; quiet?: boolean 
   } catch (error) {
     await pg.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`embedded PostgreSQL did not start: ${String(error)}\n${log.join('')}`);
+    throw new Error(`embedded PostgreSQL did not start: ${String(error)}\n${log.join('')}`, { cause: error });
   }
   const watchdog = startWatchdog(process.pid, dataDir, dir);
   let stopped = false;

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate, MICROS } from '../../generator/generate.js';
+import { generate } from '../../generator/generate.js';
 import { loadDataset } from '../../generator/load.js';
 import { runCli, startCli } from '../harness/cli.js';
 import { createTestDatabase, dumpWritten, type TestDb } from '../harness/db.js';

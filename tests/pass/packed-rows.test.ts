@@ -59,7 +59,7 @@ afterAll(async () => {
 });
 
 // the row-by-row form the loads used before they were packed: the reference
-const micros = (column: string) => `(extract(epoch from ${column}) * 1000000)::float8`;
+const micros = (column: string) => sql`(extract(epoch from ${sql(column)}) * 1000000)::float8`;
 
 const timestamp = fc.oneof(
   { weight: 6, arbitrary: fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
@@ -83,9 +83,9 @@ describe('packed loads against PostgreSQL (R2, R3)', () => {
         await sql`insert into polycomm_suitcase (id, device_id, polycom_id, totalid, duration, package_type, dateini_local, local_date, date)
                   values (${r.id}, ${d.id}, ${r.polycomId}, ${r.totalid}, ${r.duration}, ${r.packageType}, ${r.start}, ${r.finish}, ${r.moscow})`;
       }
-      const reference = await sql.unsafe(`select id, device_id as "deviceId", polycom_id as "polycomId", totalid, duration, package_type as "packageType",
+      const reference = await sql`select id, device_id as "deviceId", polycom_id as "polycomId", totalid, duration, package_type as "packageType",
         ${micros('dateini_local')} as start, ${micros('local_date')} as finish, ${micros('date')} as "finishMoscow"
-        from polycomm_suitcase where status = 0 and device_id = $1 order by id`, [d.id]);
+        from polycomm_suitcase where status = 0 and device_id = ${d.id} order by id`;
       const loaded = (await loadPendingWraps(sql, [d.id])).sort((a, b) => a.id - b.id);
       expect(loaded).toEqual(reference.map((r) => ({ ...r })));
     }), { numRuns: 40 });

@@ -2,9 +2,8 @@
 // what a pass would decide, as a readable table. Writes nothing.
 import { readNow } from '../../infra/clock.js';
 import type { PassConfig } from '../../infra/config.js';
-import { explainDevice } from '../../core/index.js';
+import { explainDevice, selectReady } from '../../core/index.js';
 import { renderExplanation } from '../explanation-text.js';
-import { selectReady } from '../../core/devices.js';
 import { describeError, open, waitForDatabase } from '../../infra/db.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import { loadDevices } from '../load.js';

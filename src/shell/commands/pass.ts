@@ -1,13 +1,13 @@
 // `analyzer --mode M`: one pass, its report, its signals and its exit code.
 import { readNow } from '../../infra/clock.js';
 import type { PassConfig } from '../../infra/config.js';
-import { formatMicros } from '../../core/time.js';
+import { formatMicros } from '../../core/index.js';
 import { describeError, open, statementCounter, waitForDatabase } from '../../infra/db.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import type { Logger } from '../../infra/log.js';
 import { isConnectionLost, PassAborted, runPass } from '../pass.js';
 import { peakRssKb } from '../../infra/peak-rss.js';
-import { newReport, summaryLine, ttySummary, writeReportFile, type PassReport } from '../report.js';
+import { newReport, summaryLine, ttySummary, writeReportFile } from '../report.js';
 import { VERSION } from '../../infra/version.js';
 import { startRun, finishRun, type RunRecord } from '../run-history.js';
 
