@@ -33,7 +33,7 @@ const ROUNDS = 20;
 const DEFAULT_SEED = 20260110;
 const ARGS = (mode: Mode) => ['--mode', mode, '--now', NOW, '--chunk-size', '2'];
 
-describe.runIf(FAULT_TESTS)('R18: SIGKILL at random instants', () => {
+describe.runIf(FAULT_TESTS)('R18: SIGKILL at seeded points of progress', () => {
   const dbs: TestDb[] = [];
   let source: TestDb;
   let reportRoot: string;
