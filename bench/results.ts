@@ -168,7 +168,6 @@ const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
 const fmtMb = (kb: number) => `${Math.round(kb / 1024)} MB`;
 const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
-const fmtDensity = (c: Entry['config']) => (c.customerEveryMinutes ? `${c.customerEveryMinutes[0]}-${c.customerEveryMinutes[1]}` : '2-15');
 
 /** The per-configuration row of the stdout / markdown table. */
 export const TABLE_HEADER = [

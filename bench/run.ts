@@ -31,7 +31,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import type { Mode } from '../src/core/types.js';
+import type { Mode } from '../src/core/index.js';
 import type { PassReport } from '../src/shell/report.js';
 import { startEmbedded, type EmbeddedServer } from '../tests/harness/embedded.js';
 import { loadSchema, withDatabase } from '../tests/harness/schema.js';
@@ -505,7 +505,7 @@ export async function runCoreBench(): Promise<CoreFigure[]> {
   const out = await new Promise<string>((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
-    child.stdout!.on('data', (d: Buffer) => { text += d.toString(); process.stdout.write(d); });
+    child.stdout.on('data', (d: Buffer) => { text += d.toString(); process.stdout.write(d); });
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolvePromise(text) : reject(new Error(`core-bench exited with ${code}`))));
   });

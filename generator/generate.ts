@@ -9,7 +9,7 @@
 // local time is Moscow + the device's offset (whole hours, -1 .. +7). Events
 // fall on whole seconds, so equal-second ties (R6) happen naturally.
 
-import type { Micros } from '../src/core/types.js';
+import type { Micros } from '../src/core/index.js';
 
 // ---------------------------------------------------------------------------
 // PRNG
@@ -616,7 +616,6 @@ function simulateDevice(w: DeviceWriter, rng: Rng, r: Rates, startS: number, end
     const outside: PlannedPoint[] = [];
     let last = t;
     let receiptWithoutWrap = false;
-    let combined = false;
 
     const planReceipt = (at: number, q1: number, q2: number, after: number, midWrap: boolean): void => {
       if (q1 + q2 > 0 && rng.chance(r.wrongType)) {
@@ -665,7 +664,7 @@ function simulateDevice(w: DeviceWriter, rng: Rng, r: Rates, startS: number, end
     } else {
       const u = rng.next();
       const k = u < 0.85 ? 1 : u < 0.95 ? 2 : 3;
-      combined = !receiptsMode || k === 1 || rng.chance(r.combinedReceipt);
+      const combined = !receiptsMode || k === 1 || rng.chance(r.combinedReceipt);
       let cursor = t;
       let q1 = 0;
       let q2 = 0;

@@ -58,10 +58,10 @@ export function* copyChunks<R>(table: Table<R>, from = 0, to = table.length): Ge
  */
 export async function copyTable<R>(sql: Sql, table: Table<R>): Promise<void> {
   if (table.length === 0) return;
-  const columns = table.columns.map((c) => `"${c.name}"`).join(', ');
+  const columns = table.columns.map((c) => c.name);
   const reserved = await sql.reserve();
   try {
-    const writable = await reserved.unsafe(`copy ${table.name} (${columns}) from stdin`).writable();
+    const writable = await reserved`copy ${reserved(table.name)} (${reserved(columns)}) from stdin`.writable();
     await pipeline(Readable.from(copyChunks(table), { objectMode: false }), writable);
   } finally {
     reserved.release();
@@ -80,9 +80,7 @@ const SERIAL_KEYS: readonly (readonly [TableName, string])[] = [
  */
 export async function syncSequences(sql: Sql): Promise<void> {
   for (const [table, key] of SERIAL_KEYS) {
-    await sql.unsafe(
-      `select setval(pg_get_serial_sequence('${table}', '${key}'), m) from (select max("${key}") as m from ${table}) x where m is not null`,
-    );
+    await sql`select setval(pg_get_serial_sequence(${table}, ${key}), m) from (select max(${sql(key)}) as m from ${sql(table)}) x where m is not null`;
   }
 }
 
@@ -111,5 +109,5 @@ export async function loadDataset(sql: Sql, dataset: Dataset): Promise<LoadRepor
 
 /** VACUUM ANALYZE the tables a dataset fills (statistics for the planner, visibility map for index-only scans). */
 export async function vacuumAnalyze(sql: Sql, tables: readonly TableName[] = TABLE_NAMES): Promise<void> {
-  for (const name of tables) await sql.unsafe(`vacuum analyze ${name}`);
+  for (const name of tables) await sql`vacuum analyze ${sql(name)}`;
 }

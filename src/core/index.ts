@@ -3,6 +3,8 @@
 
 export * from './types.js';
 export { analyzeDevice } from './plan.js';
+export { selectReady } from './devices.js';
+export type { ReadyCodeRow, ReadyDevice, ReadySelection } from './devices.js';
 export { explainDevice } from './explain.js';
 export type {
   EntryKindName,

@@ -2,7 +2,7 @@
 // in which the Moscow columns are recorded, whatever zone the process runs in.
 import { DateTime } from 'luxon';
 import { ConfigError } from './config.js';
-import type { Micros } from '../core/types.js';
+import type { Micros } from '../core/index.js';
 
 /** Wall-clock micros of `dt` in its own zone, as the core counts time. */
 export function wallMicros(dt: DateTime): Micros {

@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import { join } from 'node:path';
 import { IANAZone } from 'luxon';
-import type { Mode } from '../core/types.js';
+import type { Mode } from '../core/index.js';
 
 export class ConfigError extends Error {}
 

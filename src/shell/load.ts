@@ -1,7 +1,6 @@
 // R2: the pending rows of a set of devices, one query per table, grouped into
 // one DeviceInput per device for the core.
-import type { ReadyDevice } from '../core/devices.js';
-import type { DeviceInput, Mode } from '../core/types.js';
+import type { ReadyDevice, DeviceInput, Mode } from '../core/index.js';
 import type { Sql } from '../infra/db.js';
 import { loadPendingAlarms } from '../sql/load-alarms.js';
 import { loadPendingIssues } from '../sql/load-issues.js';

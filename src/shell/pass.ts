@@ -6,7 +6,6 @@
 import type { PassConfig } from '../infra/config.js';
 import { analyzeDevice, formatMicros, releaseScratch, type DeviceInput, type DevicePlan, type Micros, type Settings } from '../core/index.js';
 import { firstChunkSize, nextChunkSize, type ChunkBounds } from './chunks.js';
-import { selectReady, type ReadyDevice } from '../core/devices.js';
 import { countNewRows, longestTable, planRows, sliceRows } from '../sql/plan-rows.js';
 import { describeError, type Sql } from '../infra/db.js';
 import type { Logger } from '../infra/log.js';

@@ -1,6 +1,6 @@
 // R2, R3: pending alarms of a chunk of devices (packed: see packed-rows.ts).
 import type { Sql } from '../infra/db.js';
-import type { PointRow } from '../core/types.js';
+import type { PointRow } from '../core/index.js';
 import { unpack, type PackedReader } from './packed-rows.js';
 
 export type LoadedPoint = PointRow & { deviceId: number };

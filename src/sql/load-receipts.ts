@@ -2,7 +2,7 @@
 // device codes; junk codes match nothing and never fail the query. Packed:
 // see packed-rows.ts.
 import type { Sql } from '../infra/db.js';
-import type { ReceiptRow } from '../core/types.js';
+import type { ReceiptRow } from '../core/index.js';
 import { unpack } from './packed-rows.js';
 
 export type LoadedReceipt = ReceiptRow & { code: number };

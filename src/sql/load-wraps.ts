@@ -1,7 +1,7 @@
 // R2, R3: pending wraps of a chunk of devices; times as zone-free micros
 // (`trunc` keeps them exact, and ±infinity reads as ±Infinity).
 import type { Sql } from '../infra/db.js';
-import type { WrapRow } from '../core/types.js';
+import type { WrapRow } from '../core/index.js';
 import { unpack } from './packed-rows.js';
 
 export type LoadedWrap = WrapRow & { deviceId: number };

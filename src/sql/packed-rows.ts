@@ -3,10 +3,16 @@
 // 65,536 ids each. postgres.js would make a string and a buffer slice of every
 // value of every row; reading the numbers straight from one string costs the
 // process less than half, and the server formats no more than before.
+// A reader that reads more or fewer fields than the query sends is an error
+// naming both widths (never a made-up NULL, 0 or the next row's field).
 
 /** A row's fields, in the order the query concatenates them. */
 export class PackedReader {
   private at = 0;
+  /** Where the current row starts. */
+  private rowStart = 0;
+  /** The last field read ended its row (a ';', or the end of the text): reading another is an error. */
+  private ended = false;
 
   constructor(private readonly text: string, private readonly what: string) {}
 
@@ -14,27 +20,63 @@ export class PackedReader {
     return this.at >= this.text.length;
   }
 
+  /** Starts the next row; returns where it starts (its first field, the row's id, names it in errors). */
+  beginRow(): number {
+    this.ended = false;
+    this.rowStart = this.at;
+    return this.at;
+  }
+
   /** True when the last field read ended its row (a ';', or the end of the text). */
   get atRowEnd(): boolean {
-    return this.at > this.text.length || this.text.charCodeAt(this.at - 1) === 59;
+    return this.ended;
+  }
+
+  /** The fields of the current row (for error messages). */
+  get rowWidth(): number {
+    return this.fieldsBefore(this.text.length + 1);
+  }
+
+  /** The fields of the current row read so far (for error messages). */
+  get fieldsRead(): number {
+    return this.fieldsBefore(this.at);
+  }
+
+  /** Fields of the current row that end before `limit`. */
+  private fieldsBefore(limit: number): number {
+    let fields = 0;
+    const end = Math.min(limit, this.text.length + 1);
+    for (let i = this.rowStart; i < end; i++) {
+      const c = this.text.charCodeAt(i); // NaN past the end: the end ends the last field
+      if (c === 44 || c === 59 || i === this.text.length) fields++;
+      if (c === 59) break;
+    }
+    return fields;
   }
 
   /** The next field: NULL, an integer, or a value PostgreSQL printed otherwise (`Infinity`, `1.7e+15`). */
   number(): number | null {
+    // a field past the row's end would be the next row's first (or, at the end of the text, a made-up NULL)
+    if (this.ended) throw this.fewerFields();
     const text = this.text;
     const length = text.length; // never read past it: optimised code would be thrown away
     const start = this.at;
     let i = start;
     let value = 0;
+    let next = 59; // what ends the field: the end of the text ends the row as a ';' does
     const negative = i < length && text.charCodeAt(i) === 45; // '-'
     if (negative) i++;
     for (; i < length; i++) {
       const c = text.charCodeAt(i);
-      if (c < 48 || c > 57) break;
+      if (c < 48 || c > 57) {
+        next = c;
+        break;
+      }
       value = value * 10 + (c - 48);
     }
-    if ((i === length || isSeparator(text.charCodeAt(i))) && value <= Number.MAX_SAFE_INTEGER) {
+    if ((next === 44 || next === 59) && value <= Number.MAX_SAFE_INTEGER) {
       this.at = i + 1;
+      this.ended = next === 59;
       if (i === start) return null;
       if (negative && i === start + 1) throw this.malformed(start, i);
       return negative ? -value : value;
@@ -45,6 +87,7 @@ export class PackedReader {
     const parsed = Number(field);
     if (Number.isNaN(parsed) && field !== 'NaN') throw this.malformed(start, end);
     this.at = end + 1;
+    this.ended = end === length || text.charCodeAt(end) === 59;
     return parsed;
   }
 
@@ -66,11 +109,6 @@ export class PackedReader {
     return value;
   }
 
-  /** Where the current row starts: its first field (the row's id) names it in errors. */
-  get position(): number {
-    return this.at;
-  }
-
   /** The first field of the row starting at `start`. */
   firstField(start: number): string {
     return this.text.slice(start, this.fieldEnd(start));
@@ -81,6 +119,11 @@ export class PackedReader {
     let end = from;
     while (end < this.text.length && !isSeparator(this.text.charCodeAt(end))) end++;
     return end;
+  }
+
+  private fewerFields(): Error {
+    const width = this.rowWidth;
+    return new Error(`the packed rows of ${this.what} have fewer fields than read: a row has ${width}, field ${width + 1} was read (the query and its reader disagree)`);
   }
 
   private malformed(start: number, end: number): Error {
@@ -99,10 +142,10 @@ export function unpack<T>(parts: readonly { packed: string }[], what: string, re
   for (const part of parts) {
     const reader = new PackedReader(part.packed, what);
     while (!reader.done) {
-      const start = reader.position;
+      const start = reader.beginRow();
       try {
         rows.push(read(reader));
-        if (!reader.atRowEnd) throw new Error(`the packed rows of ${what} have more fields than read`);
+        if (!reader.atRowEnd) throw new Error(`the packed rows of ${what} have more fields than read: a row has ${reader.rowWidth}, ${reader.fieldsRead} were read (the query and its reader disagree)`);
       } catch (error) {
         throw new RowError(`${what} row ${reader.firstField(start)}: ${(error as Error).message}`);
       }

@@ -1,7 +1,7 @@
 // R1: every distinct ready (devicecode, kind) with the device it matches, if any.
 // analyzer_code_to_int never fails on junk, so junk can never fail the pass.
 import type { Sql } from '../infra/db.js';
-import type { ReadyCodeRow } from '../core/devices.js';
+import type { ReadyCodeRow } from '../core/index.js';
 
 export async function selectReadyCodes(sql: Sql): Promise<ReadyCodeRow[]> {
   const rows = await sql<{ devicecode: string | null; kind: number; device_id: number | null; code_int: number | null; title: string | null }[]>`

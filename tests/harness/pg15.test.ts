@@ -49,6 +49,7 @@ describe.skipIf(!available)('schema on PostgreSQL 15 (Debian server binaries)', 
     try {
       const [version] = await sql<{ server_version: string }[]>`show server_version`;
       expect(version!.server_version).toMatch(/^15\./);
+      // eslint-disable-next-line no-restricted-properties -- the repository's static docker/initdb files
       for (const file of initdbFiles({ seed: true })) await sql.file(file);
       const tables = await sql<{ n: number }[]>`select count(*)::int as n from pg_tables where schemaname = 'public'`;
       expect(tables[0]!.n).toBeGreaterThanOrEqual(11);

@@ -19,6 +19,7 @@ export function initdbFiles(options: { seed?: boolean } = {}): string[] {
 export async function loadSchema(url: string, options: { seed?: boolean } = {}): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => undefined });
   try {
+    // eslint-disable-next-line no-restricted-properties -- the repository's static docker/initdb files
     for (const file of initdbFiles(options)) await sql.file(file);
   } finally {
     await sql.end();

@@ -9,7 +9,7 @@ import { alarm, createTestDatabase, device, receipt, wrap, type TestDb } from '.
 import type { PassReport } from '../../src/shell/report.js';
 import type { StatusDocument } from '../../src/shell/commands/status.js';
 import { VERSION } from '../../src/infra/version.js';
-import { analyzerWaitsOnLock, lockTable, runRows, sleep, waitFor } from './helpers.js';
+import { analyzerWaitsOnLock, lockTable, runRows, waitFor } from './helpers.js';
 
 const D = '2026-01-01';
 const at = (t: string) => `${D} ${t}:00`;
@@ -103,10 +103,13 @@ describe('run history (analyzer_run)', () => {
     const lock = await lockTable(db.sql, 'polycomm_suitcase');
     try {
       const run = startCli(passArgs(), { DATABASE_URL: db.url });
+      let out = '';
+      run.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       // the row is inserted before the pass reads anything: SIGTERM reaches the handler
       await waitFor('the run row', async () => ((await runRows(db.sql)).length > 0 ? true : undefined));
       run.child.kill('SIGTERM');
-      await sleep(300);
+      // the pass has taken the signal (it says so) before the lock lets it go on
+      await waitFor('the pass to take the SIGTERM', () => Promise.resolve(out.includes('SIGTERM received') ? true : undefined));
       await lock.release();
       const r = await run.done;
       expect(r.code, r.stdout + r.stderr).toBe(1);

@@ -5,9 +5,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate, MICROS } from '../../generator/generate.js';
+import { generate } from '../../generator/generate.js';
 import { loadDataset } from '../../generator/load.js';
-import { runCli, startCli } from '../harness/cli.js';
+import { logLines, runCli, startCli } from '../harness/cli.js';
 import { createTestDatabase, dumpWritten, type TestDb } from '../harness/db.js';
 import type { PassReport } from '../../src/shell/report.js';
 
@@ -127,9 +127,16 @@ describe('signals', () => {
     const signalled = Date.now();
     run.child.kill('SIGTERM');
     const result = await run.done;
-    expect(Date.now() - signalled).toBeLessThan(5_000);
     expect(result.code).toBe(1);
     const report = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8')) as PassReport;
+    // The 5 s are the pass's own: from its handling the signal (its log line) to its report's end. Seen from
+    // here, signal delivery and node's exit add to that, and a loaded 2-core machine can stretch them: the
+    // outside bound is wide, and still catches a pass that does not stop.
+    const handled = logLines(result.stdout).find((l) => String(l.message).startsWith('SIGTERM received'));
+    expect(handled, result.stdout).toBeDefined();
+    expect(report.finishedAt).not.toBeNull();
+    expect(Date.parse(report.finishedAt!) - Date.parse(String(handled!.timestamp))).toBeLessThan(5_000);
+    expect(Date.now() - signalled).toBeLessThan(30_000);
     expect(report.status).toBe('interrupted');
     expect(report.devices.processed).toBeLessThan(report.devices.ready);
     // every device is either fully done or untouched: the rest of the work is a clean second pass

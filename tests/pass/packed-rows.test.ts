@@ -36,6 +36,38 @@ describe('the packed-row reader', () => {
     expect(() => fields('1,2,3;4,5,6', 2)).toThrow(/more fields than read/);
   });
 
+  it('refuses rows with fewer fields than read, naming the widths (no NULL or 0 made up, no field taken from the next row)', () => {
+    // mid-text: the 3rd field would have been the next row's id
+    expect(() => fields('1,2;3,4', 3)).toThrow('test row 1: the packed rows of test have fewer fields than read: a row has 2, field 3 was read');
+    // at the end of the text: the reader made up NULL, then 0
+    expect(() => fields('1,2', 3)).toThrow(/row 1: .*fewer fields than read: a row has 2, field 3 was read/);
+    expect(() => fields('1,2', 4)).toThrow(/fewer fields than read: a row has 2, field 3 was read/);
+    // a short row after good ones is named by its id; an empty last field still counts as a field (NULL)
+    expect(() => fields('1,2,3;4,5', 3)).toThrow(/test row 4: .*a row has 2, field 3 was read/);
+    expect(fields('1,2,', 3)).toEqual([[1, 2, null]]);
+    expect(() => fields('1,2,', 4)).toThrow(/a row has 3, field 4 was read/);
+    // through the slow path (a value Number() reads) too, and through id() and bigint()
+    expect(() => fields('1,Infinity;2,3', 3)).toThrow(/row 1: .*a row has 2, field 3 was read/);
+    expect(() => unpack([{ packed: '7;8' }], 'receipts', (row) => [row.id(), row.id()])).toThrow(/receipts row 7: .*a row has 1, field 2 was read/);
+    expect(() => unpack([{ packed: '7' }], 'receipts', (row) => [row.id(), row.bigint()])).toThrow(/receipts row 7: .*a row has 1, field 2 was read/);
+    expect(() => fields('1,2,3;4,5,6', 2)).toThrow(/more fields than read: a row has 3, 2 were read/);
+  });
+
+  it('property: a reader of the rows\' width reads them exactly; any other width is an error naming both', () => {
+    const cell = fc.option(fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }), { nil: null });
+    fc.assert(fc.property(
+      // every row starts with its id, never NULL (as the loads' rows do)
+      fc.integer({ min: 1, max: 8 }).chain((width) => fc.tuple(fc.constant(width), fc.array(
+        fc.tuple(fc.nat(), fc.array(cell, { minLength: width - 1, maxLength: width - 1 })).map(([id, rest]) => [id, ...rest]), { minLength: 1, maxLength: 10 }))),
+      fc.integer({ min: 1, max: 9 }),
+      ([width, rows], readWidth) => {
+        const text = rows.map((r) => r.map((v) => (v === null ? '' : String(v))).join(',')).join(';');
+        if (readWidth === width) expect(fields(text, readWidth)).toEqual(rows);
+        else if (readWidth > width) expect(() => fields(text, readWidth)).toThrow(`a row has ${width}, field ${width + 1} was read`);
+        else expect(() => fields(text, readWidth)).toThrow(`more fields than read: a row has ${width}, ${readWidth} were read`);
+      }), { numRuns: 300 });
+  });
+
   it('a nullable bigint column is exact too, and the error names the row by its id', () => {
     const read = (row: PackedReader) => [row.id(), row.bigint()];
     expect(unpack([{ packed: '5,;6,9007199254740991' }], 'polycomm_suitcase', read)).toEqual([[5, null], [6, 9007199254740991]]);
@@ -59,7 +91,7 @@ afterAll(async () => {
 });
 
 // the row-by-row form the loads used before they were packed: the reference
-const micros = (column: string) => `(extract(epoch from ${column}) * 1000000)::float8`;
+const micros = (column: string) => sql`(extract(epoch from ${sql(column)}) * 1000000)::float8`;
 
 const timestamp = fc.oneof(
   { weight: 6, arbitrary: fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
@@ -83,9 +115,9 @@ describe('packed loads against PostgreSQL (R2, R3)', () => {
         await sql`insert into polycomm_suitcase (id, device_id, polycom_id, totalid, duration, package_type, dateini_local, local_date, date)
                   values (${r.id}, ${d.id}, ${r.polycomId}, ${r.totalid}, ${r.duration}, ${r.packageType}, ${r.start}, ${r.finish}, ${r.moscow})`;
       }
-      const reference = await sql.unsafe(`select id, device_id as "deviceId", polycom_id as "polycomId", totalid, duration, package_type as "packageType",
+      const reference = await sql`select id, device_id as "deviceId", polycom_id as "polycomId", totalid, duration, package_type as "packageType",
         ${micros('dateini_local')} as start, ${micros('local_date')} as finish, ${micros('date')} as "finishMoscow"
-        from polycomm_suitcase where status = 0 and device_id = $1 order by id`, [d.id]);
+        from polycomm_suitcase where status = 0 and device_id = ${d.id} order by id`;
       const loaded = (await loadPendingWraps(sql, [d.id])).sort((a, b) => a.id - b.id);
       expect(loaded).toEqual(reference.map((r) => ({ ...r })));
     }), { numRuns: 40 });

@@ -2,8 +2,8 @@
 // the --log-dir file), reports, error output or the run history, on success
 // and on every error path, for every command. The role has a recognisable
 // password; a second role has one that needs URL-encoding, so both its raw and
-// its encoded forms are looked for. (All SQL parameterised:
-// tests/core/sql-safety.test.ts. Non-root image and manifest:
+// its encoded forms are looked for. (All SQL parameterised: lint rules in
+// eslint.config.js, tests/ship/lint.test.ts. Non-root image and manifest:
 // tests/ship/static.test.ts.)
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -68,10 +68,11 @@ function expectNoSecret(what: string, text: string): void {
 
 beforeAll(async () => {
   admin = postgres(inject('serverUrl'), { max: 1, onnotice: () => undefined });
-  // a literal is the only way to give CREATE ROLE a password; the values are constants of this file
   // least privilege (issue 15): members of the harness's pass and read-only roles, not superusers
   const { pass, read } = rolesFor(inject('databasePrefix'));
+  // eslint-disable-next-line no-restricted-properties, no-restricted-syntax -- CREATE ROLE takes its password only as a literal; the values are constants of this file
   await admin.unsafe(`create role ${ROLE} login password '${PASSWORD}' in role "${pass}", "${read}"`);
+  // eslint-disable-next-line no-restricted-properties, no-restricted-syntax -- as above
   await admin.unsafe(`create role ${ODD_ROLE} login password '${ODD_PASSWORD}' in role "${pass}", "${read}"`);
   db = await createTestDatabase();
   // receipts: device 1 balanced, device 2 an unpaid wrap (fails while issue type 7 is missing); dwr: device 3
@@ -89,7 +90,7 @@ afterAll(async () => {
   await db?.drop().catch(() => undefined);
   for (const role of [ROLE, ODD_ROLE]) {
     await admin`select pg_terminate_backend(pid) from pg_stat_activity where usename = ${role}`.catch(() => undefined);
-    await admin.unsafe(`drop role if exists ${role}`).catch(() => undefined);
+    await admin`drop role if exists ${admin(role)}`.catch(() => undefined);
   }
   await admin?.end();
   rmSync(work, { recursive: true, force: true });

@@ -128,7 +128,7 @@ describe('the server stopped and started mid-pass', () => {
       const run = startPass(reportRoot, url, ['--mode', 'dwr', '--now', NOW, '--connect-timeout', '60']);
       let out = '';
       run.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      await waitFor('a retry warning', async () => (out.includes('database not reachable yet, retrying') ? true : undefined), 30_000);
+      await waitFor('a retry warning', () => Promise.resolve(out.includes('database not reachable yet, retrying') ? true : undefined), 30_000);
       await server.resume();
       resumed = true;
       const result = await run.done;

@@ -20,6 +20,7 @@ beforeAll(async () => {
   const loaded = new Set(initdbFiles().map((f) => basename(f)));
   const rest = initdbFiles({ seed: true }).filter((f) => !loaded.has(basename(f)));
   expect(rest.map((f) => basename(f))).toContain('04-seed.sql');
+  // eslint-disable-next-line no-restricted-properties -- the repository's static docker/initdb files
   for (const file of rest) await db.sql.file(file);
 });
 afterAll(async () => {
