@@ -4,7 +4,7 @@
 // each device's plan in its own transaction (R16-R18). Each step returns what
 // it did; the pass adds it to the tally the report is built from.
 import type { PassConfig } from '../infra/config.js';
-import { analyzeDevice, formatMicros, releaseScratch, type DeviceInput, type DevicePlan, type Micros, type Settings } from '../core/index.js';
+import { analyzeDevice, formatMicros, releaseScratch, selectReady, type DeviceInput, type DevicePlan, type Micros, type ReadyDevice, type Settings } from '../core/index.js';
 import { firstChunkSize, nextChunkSize, type ChunkBounds } from './chunks.js';
 import { countNewRows, longestTable, planRows, sliceRows } from '../sql/plan-rows.js';
 import { describeError, type Sql } from '../infra/db.js';
