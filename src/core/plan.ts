@@ -82,15 +82,18 @@ function pointEvent(w: Work, p: number, parent: number | null): TaskEvent {
 }
 
 /**
- * R16: the task_to_event entries of the positions [from, to) in order: a wrap
- * (at its wrap_start) with its nested alarms/issues and its analyzer issue
- * under it; receipts and top-level points where they stand; wrap_finish
- * writes nothing. One description for counting and filling: with `events`
- * null it only counts, so the task's array is allocated at its exact size
- * (many small arrays grown by push cost the plan twice the time, in GC).
+ * R16/R17 for the positions [from, to) of a written group, in one description.
+ * With `plan`, every wrap (with its verdict), alarm, issue and receipt is
+ * marked processed (R17). With `events`, the task's task_to_event entries are
+ * written in R16 order: a wrap (at its wrap_start) with its nested
+ * alarms/issues and its analyzer issue under it; receipts and top-level points
+ * where they stand; wrap_finish writes nothing. Returns the number of entries:
+ * called with neither it only counts, so the task's array is allocated at its
+ * exact size (many small arrays grown by push cost the plan much more GC) and
+ * count and contents can never disagree.
  */
-function taskEvents(w: Work, from: number, to: number, events: TaskEvent[] | null): number {
-  const { sKind, sRef, wId, wPolycom, wNestHead, pNext, wIssue, rId } = w;
+function walkGroup(w: Work, from: number, to: number, inTask: boolean, events: TaskEvent[] | null, plan: DevicePlan | null): number {
+  const { sKind, sRef, wId, wPolycom, wNestHead, pNext, wIssue, rId, rStatus } = w;
   let n = 0;
   for (let i = from; i < to; i++) {
     const kind = sKind[i];
@@ -102,40 +105,29 @@ function taskEvents(w: Work, from: number, to: number, events: TaskEvent[] | nul
       n++;
       for (let p = wNestHead[x]; p >= 0; p = pNext[p]) {
         if (events !== null) events[n] = pointEvent(w, p, parent);
+        if (plan !== null) markPoint(w, p, plan);
         n++;
       }
       if (wIssue[x] !== 0) {
         if (events !== null) events[n] = { table: 'polycommissue', analyzerIssue: analyzerIssueOf(w, x), parent };
         n++;
       }
+      if (plan !== null) plan.wrapUpdates.push(wrapUpdateOf(w, x, inTask));
     } else if (kind === RECEIPT) {
       if (events !== null) events[n] = { table: 'receipts', rowId: rId[x], eventId: rId[x], parent: null };
+      if (plan !== null) plan.receiptUpdates.push({ id: rId[x], status: rStatus[x] as 1 | 2 });
       n++;
     } else if (kind === ALARM || kind === ISSUE) {
       if (events !== null) events[n] = pointEvent(w, x, null);
+      if (plan !== null) markPoint(w, x, plan);
       n++;
     }
   }
   return n;
 }
 
-/** R17: every wrap, alarm, issue and receipt of the positions [from, to) is processed; wraps get their verdict. */
-function markProcessed(w: Work, from: number, to: number, inTask: boolean, plan: DevicePlan): void {
-  const { sKind, sRef, wNestHead, pNext, pKind, pId, rId, rStatus } = w;
-  for (let i = from; i < to; i++) {
-    const kind = sKind[i];
-    const x = sRef[i];
-    if (kind === START) {
-      plan.wrapUpdates.push(wrapUpdateOf(w, x, inTask));
-      for (let p = wNestHead[x]; p >= 0; p = pNext[p]) (pKind[p] === ALARM ? plan.alarmIds : plan.issueIds).push(pId[p]);
-    } else if (kind === RECEIPT) {
-      plan.receiptUpdates.push({ id: rId[x], status: rStatus[x] as 1 | 2 });
-    } else if (kind === ALARM) {
-      plan.alarmIds.push(pId[x]);
-    } else if (kind === ISSUE) {
-      plan.issueIds.push(pId[x]);
-    }
-  }
+function markPoint(w: Work, p: number, plan: DevicePlan): void {
+  (w.pKind[p] === ALARM ? plan.alarmIds : plan.issueIds).push(w.pId[p]);
 }
 
 /**
@@ -147,10 +139,12 @@ function writeGroup(w: Work, g: number, plan: DevicePlan): void {
   const type = w.gType[g];
   const from = w.gFrom[g];
   const to = w.gTo[g];
-  markProcessed(w, from, to, type !== 0, plan);
-  if (type === 0) return;
-  const events = new Array<TaskEvent>(taskEvents(w, from, to, null));
-  taskEvents(w, from, to, events);
+  if (type === 0) {
+    walkGroup(w, from, to, false, null, plan);
+    return;
+  }
+  const events = new Array<TaskEvent>(walkGroup(w, from, to, true, null, null));
+  walkGroup(w, from, to, true, events, plan);
   const balanced = w.gBalanced[g] === 1;
   plan.tasks.push({
     type: type as TaskType,
