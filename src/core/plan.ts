@@ -73,51 +73,78 @@ function deferredGroup(w: Work, g: number): DeferredGroup {
   return d;
 }
 
-/** An alarm or issue of a written group: marked processed, and its entry under `parent` (null: top-level). */
-function pointEvent(w: Work, p: number, parent: number | null, plan: DevicePlan): TaskEvent {
+/** The task_to_event entry of alarm or issue p, under the entry at `parent` (null: top-level). */
+function pointEvent(w: Work, p: number, parent: number | null): TaskEvent {
   const id = w.pId[p];
-  if (w.pKind[p] === ALARM) {
-    plan.alarmIds.push(id);
-    return { table: 'polycommalarm', rowId: id, eventId: id, parent };
-  }
-  plan.issueIds.push(id);
-  return { table: 'polycommissue', rowId: id, eventId: id, parent };
+  return w.pKind[p] === ALARM
+    ? { table: 'polycommalarm', rowId: id, eventId: id, parent }
+    : { table: 'polycommissue', rowId: id, eventId: id, parent };
 }
 
 /**
- * R16/R17 for written group g: its task (receipts mode: always; dwr: anomalous
- * groups only) and its row updates. The task's entries in R16 order: a wrap
- * (at its wrap_start) with its nested alarms/issues and its analyzer issue
- * under it; receipts and top-level points where they stand; wrap_finish writes
- * nothing. They are gathered in `buf` (reused from group to group) and copied
- * out at their exact size. A clean dwr group (no task) has no receipts, no
- * alarms or issues and no analyzer issues: it only marks its wraps processed.
+ * R16/R17 for the positions [from, to) of a written group, in one description.
+ * With `plan`, every wrap (with its verdict), alarm, issue and receipt is
+ * marked processed (R17). With `events`, the task's task_to_event entries are
+ * written in R16 order: a wrap (at its wrap_start) with its nested
+ * alarms/issues and its analyzer issue under it; receipts and top-level points
+ * where they stand; wrap_finish writes nothing. Returns the number of entries:
+ * called with neither it only counts, so the task's array is allocated at its
+ * exact size (many small arrays grown by push cost the plan much more GC) and
+ * count and contents can never disagree.
  */
-function writeGroup(w: Work, g: number, plan: DevicePlan, buf: TaskEvent[]): void {
+function walkGroup(w: Work, from: number, to: number, inTask: boolean, events: TaskEvent[] | null, plan: DevicePlan | null): number {
   const { sKind, sRef, wId, wPolycom, wNestHead, pNext, wIssue, rId, rStatus } = w;
-  const type = w.gType[g];
-  const inTask = type !== 0;
   let n = 0;
-  const to = w.gTo[g];
-  for (let i = w.gFrom[g]; i < to; i++) {
+  for (let i = from; i < to; i++) {
     const kind = sKind[i];
     const x = sRef[i];
     if (kind === START) {
       const parent = n;
       const polycom = wPolycom[x];
-      if (inTask) buf[n++] = { table: 'polycomm_suitcase', rowId: wId[x], eventId: polycom === polycom ? polycom : null, parent: null };
-      for (let p = wNestHead[x]; p >= 0; p = pNext[p]) buf[n++] = pointEvent(w, p, parent, plan);
-      if (wIssue[x] !== 0) buf[n++] = { table: 'polycommissue', analyzerIssue: analyzerIssueOf(w, x), parent };
-      plan.wrapUpdates.push(wrapUpdateOf(w, x, inTask));
+      if (events !== null) events[n] = { table: 'polycomm_suitcase', rowId: wId[x], eventId: polycom === polycom ? polycom : null, parent: null };
+      n++;
+      for (let p = wNestHead[x]; p >= 0; p = pNext[p]) {
+        if (events !== null) events[n] = pointEvent(w, p, parent);
+        if (plan !== null) markPoint(w, p, plan);
+        n++;
+      }
+      if (wIssue[x] !== 0) {
+        if (events !== null) events[n] = { table: 'polycommissue', analyzerIssue: analyzerIssueOf(w, x), parent };
+        n++;
+      }
+      if (plan !== null) plan.wrapUpdates.push(wrapUpdateOf(w, x, inTask));
     } else if (kind === RECEIPT) {
-      const id = rId[x];
-      buf[n++] = { table: 'receipts', rowId: id, eventId: id, parent: null };
-      plan.receiptUpdates.push({ id, status: rStatus[x] as 1 | 2 });
+      if (events !== null) events[n] = { table: 'receipts', rowId: rId[x], eventId: rId[x], parent: null };
+      if (plan !== null) plan.receiptUpdates.push({ id: rId[x], status: rStatus[x] as 1 | 2 });
+      n++;
     } else if (kind === ALARM || kind === ISSUE) {
-      buf[n++] = pointEvent(w, x, null, plan);
+      if (events !== null) events[n] = pointEvent(w, x, null);
+      if (plan !== null) markPoint(w, x, plan);
+      n++;
     }
   }
-  if (!inTask) return;
+  return n;
+}
+
+function markPoint(w: Work, p: number, plan: DevicePlan): void {
+  (w.pKind[p] === ALARM ? plan.alarmIds : plan.issueIds).push(w.pId[p]);
+}
+
+/**
+ * R16/R17 for written group g: its task (receipts mode: always; dwr: anomalous
+ * groups only, type 0 = clean) and its row updates. A clean dwr group has no
+ * receipts, alarms, issues or analyzer issues: it only marks its wraps processed.
+ */
+function writeGroup(w: Work, g: number, plan: DevicePlan): void {
+  const type = w.gType[g];
+  const from = w.gFrom[g];
+  const to = w.gTo[g];
+  if (type === 0) {
+    walkGroup(w, from, to, false, null, plan);
+    return;
+  }
+  const events = new Array<TaskEvent>(walkGroup(w, from, to, true, null, null));
+  walkGroup(w, from, to, true, events, plan);
   const balanced = w.gBalanced[g] === 1;
   plan.tasks.push({
     type: type as TaskType,
@@ -126,7 +153,7 @@ function writeGroup(w: Work, g: number, plan: DevicePlan, buf: TaskEvent[]): voi
     date: w.gLatestMoscow[g],
     localDate: w.gLatestLocal[g],
     balanced,
-    events: buf.slice(0, n),
+    events,
   });
 }
 
@@ -149,10 +176,9 @@ export function analyzeDevice(input: DeviceInput, settings: Settings, now: Micro
     cleanGroups: 0,
     moscowFallbacks: w.moscowFallbacks,
   };
-  const buf: TaskEvent[] = [];
   let cleanGroups = 0;
   for (let g = 0; g < w.firstDeferred; g++) {
-    writeGroup(w, g, plan, buf);
+    writeGroup(w, g, plan);
     if (w.gType[g] === 0) cleanGroups++;
   }
   plan.cleanGroups = cleanGroups;
