@@ -4,7 +4,7 @@
 // hand-written analysis between the NOTES markers of RESULTS.md is kept as is
 // when the file is rendered again.
 import { existsSync, readFileSync } from 'node:fs';
-import type { Mode } from '../src/core/types.js';
+import type { Mode } from '../src/core/index.js';
 import { writeAtomically } from '../src/shell/json-file.js';
 import type { PassReport } from '../src/shell/report.js';
 import type { FloorResult, PendingCounts } from './floor.js';

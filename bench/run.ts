@@ -245,7 +245,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
         // one pass of the real CLI on a fresh copy
         const passDb = `${prefix}${mode}_r${r}_pass`;
         const passUrl = await copyDatabase(passDb);
-        const run = await runClis(1, { cli, mode, nowIso, chunkSize, url: asPassRole(passUrl), reportRoot: reportRoot!, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
+        const run = await runClis(1, { cli, mode, nowIso, chunkSize, url: asPassRole(passUrl), reportRoot, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
         const pass = run.passes[0]!;
         if (options.verify || (concurrent > 1 && r === 1)) {
           pass.digest = await withClient(passUrl, writtenDigest);
@@ -279,7 +279,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
           checkAbort();
           const db = `${prefix}${mode}_c${r}`;
           const url = await copyDatabase(db);
-          const run = await runClis(concurrent, { cli, mode, nowIso, chunkSize, url: asPassRole(url), reportRoot: reportRoot!, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
+          const run = await runClis(concurrent, { cli, mode, nowIso, chunkSize, url: asPassRole(url), reportRoot, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
           const digest = referenceDigest === undefined ? undefined : await withClient(url, writtenDigest);
           const result: ConcurrentRun = {
             wallMs: run.wallMs,

@@ -18,7 +18,6 @@ import type { EntryKindName, Work } from './model.js';
 import { runAnalysis } from './analysis.js';
 import { countGroup } from './receipts.js';
 import { analyzerIssueOf, wrapUpdateOf } from './plan.js';
-import { formatMicros } from './time.js';
 
 export type { EntryKindName } from './model.js';
 

@@ -2,8 +2,7 @@
 // the mode's ready devices (the figures `analyzer status` shows) and the age
 // of the oldest one, the signal that passes stop keeping up. Read with a short
 // deadline: a pass whose database went away still reports and exits at once.
-import { selectReady } from '../core/devices.js';
-import type { Mode } from '../core/types.js';
+import { selectReady, type Mode } from '../core/index.js';
 import { readNow } from '../infra/clock.js';
 import { describeError, type Sql } from '../infra/db.js';
 import type { Logger } from '../infra/log.js';

@@ -84,6 +84,12 @@ export function validateRoleName(name: string): string {
 
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
+/**
+ * One line of the GRANT script `analyzer grants` prints for a DBA to review and
+ * apply (the analyzer never sends it); identifiers quoted, `role` already quoted.
+ */
+const grant = (privilege: string, on: string, role: string): string => ['GRANT', privilege, 'ON', on, 'TO', `${role};`].join(' ');
+
 /** GRANT statements for `list` to `role`, one per privilege and object kind, grouped so a reviewer reads them at a glance. */
 export function grantStatements(list: readonly Privilege[], role: string): string[] {
   const r = quote(validateRoleName(role));
@@ -93,14 +99,14 @@ export function grantStatements(list: readonly Privilege[], role: string): strin
     if (p.kind === 'table') tables.set(p.privilege, [...(tables.get(p.privilege) ?? []), p.object]);
   }
   for (const p of list) {
-    if (p.kind === 'schema') out.push(`GRANT USAGE ON SCHEMA ${quote(p.object)} TO ${r};`);
+    if (p.kind === 'schema') out.push(grant('USAGE', `SCHEMA ${quote(p.object)}`, r));
   }
-  for (const [privilege, objects] of tables) out.push(`GRANT ${privilege} ON TABLE ${objects.map(quote).join(', ')} TO ${r};`);
+  for (const [privilege, objects] of tables) out.push(grant(privilege, `TABLE ${objects.map(quote).join(', ')}`, r));
   for (const p of list) {
-    if (p.kind === 'column') out.push(`GRANT ${p.privilege} (${p.columns!.map(quote).join(', ')}) ON TABLE ${quote(p.object)} TO ${r};`);
+    if (p.kind === 'column') out.push(grant(`${p.privilege} (${p.columns!.map(quote).join(', ')})`, `TABLE ${quote(p.object)}`, r));
   }
   for (const p of list) {
-    if (p.kind === 'function') out.push(`GRANT EXECUTE ON FUNCTION ${p.object.replace(/^(\w+)/, (name) => quote(name))} TO ${r};`);
+    if (p.kind === 'function') out.push(grant('EXECUTE', `FUNCTION ${p.object.replace(/^(\w+)/, (name) => quote(name))}`, r));
   }
   return out;
 }

@@ -67,6 +67,8 @@ const REDRAW_MS = 1000;
 const MIN_DRAW_GAP_MS = 200;
 
 type Write = NodeJS.WriteStream['write'];
+/** A stream's write function as it is, unbound: called with the stream as `this` and put back on close. */
+const writeOf = (stream: { write: Write }): Write => stream.write;
 
 export interface ProgressStreams {
   stdout: NodeJS.WriteStream;
@@ -116,10 +118,13 @@ function terminalLine(target: NodeJS.WriteStream, terminals: NodeJS.WriteStream[
   let shown = '';
   let lastDraw = -Infinity;
   const originals = new Map<NodeJS.WriteStream, Write>();
-  const raw = (text: string) => (originals.get(target) ?? target.write).call(target, text);
+  const raw = (text: string) => {
+    const original = originals.get(target);
+    return original ? original.call(target, text) : target.write(text);
+  };
   const fit = (text: string) => text.slice(0, Math.max(20, (target.columns || 80) - 1));
   for (const stream of terminals) {
-    const original = stream.write;
+    const original = writeOf(stream);
     originals.set(stream, original);
     stream.write = function (this: NodeJS.WriteStream, ...args: Parameters<Write>) {
       if (shown) raw(CLEAR);

@@ -1,7 +1,7 @@
 // The pass report: the counts the pass's steps return, added up in a tally;
 // the report built from the tally and the pass's outcome; one summary log
 // line, an optional JSON file with a unique name, and a short summary on a TTY.
-import type { DevicePlan, Mode } from '../core/types.js';
+import type { DevicePlan, Mode } from '../core/index.js';
 import { writeJsonFile } from './json-file.js';
 import { fatalMessage, type PassOutcome } from './outcome.js';
 

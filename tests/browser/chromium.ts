@@ -21,7 +21,8 @@ export function chromiumMissing(): string | null {
   if (existsSync(CHROMIUM)) return null;
   if (userInfo().uid !== 0) return `${CHROMIUM} is not installed and this user is not root (apt-get install -y chromium)`;
   if (spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) return `${CHROMIUM} is not installed and there is no apt-get`;
-  if (!apt(['install', '-y', 'chromium'])) apt(['update']) && apt(['install', '-y', 'chromium']);
+  // install; when that fails (stale package lists), update the lists and try once more
+  if (!apt(['install', '-y', 'chromium']) && apt(['update'])) apt(['install', '-y', 'chromium']);
   return existsSync(CHROMIUM) ? null : `apt-get install -y chromium failed: ${CHROMIUM} is still missing`;
 }
 

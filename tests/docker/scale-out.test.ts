@@ -57,7 +57,7 @@ describe.skipIf(!!dockerSkip())(`${N} containers started together over one backl
       },
     }) as unknown as Sql;
     await loadDataset(sql, generate({ seed: 19, devices: DEVICES, hours: 24, end: END }));
-    dbs.push({ sql, drop: legacy.drop });
+    dbs.push({ sql, drop: () => legacy.drop() });
     expect((await runCli(['migrate'], { DATABASE_URL: legacy.url })).code).toBe(0);
     return { url: legacy.url, sql };
   }

@@ -44,7 +44,7 @@ function run(cmd: string, args: string[], cwd: string, env: Record<string, strin
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    // eslint-disable-next-line no-control-regex
+    // eslint-disable-next-line no-control-regex -- strips the ANSI colour sequences (ESC [ ... m) from the child's output
     child.on('close', (code) => resolve({ code, output: output.replace(/\x1b\[[0-9;]*m/g, '') }));
   });
 }

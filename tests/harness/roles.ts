@@ -36,7 +36,7 @@ export async function createRoles(serverUrl: string, roles: TestRoles): Promise<
   try {
     for (const role of [roles.pass, roles.read]) {
       const [exists] = await admin`select 1 from pg_roles where rolname = ${role}`;
-      // CREATE ROLE takes no parameters; the names and password are harness constants
+      // eslint-disable-next-line no-restricted-properties, no-restricted-syntax -- CREATE ROLE takes no parameters (its password only as a literal); the names and password are harness constants
       if (!exists) await admin.unsafe(`create role "${role}" login password '${ROLE_PASSWORD}'`);
     }
   } finally {
@@ -48,7 +48,9 @@ export async function createRoles(serverUrl: string, roles: TestRoles): Promise<
 export async function applyGrants(databaseUrl: string, roles: TestRoles): Promise<void> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => undefined });
   try {
+    // eslint-disable-next-line no-restricted-properties -- applies the script `analyzer grants` prints, as a DBA would
     await sql.unsafe(grantsSql(roles.pass, false));
+    // eslint-disable-next-line no-restricted-properties -- as above, the read-only role's script
     await sql.unsafe(grantsSql(roles.read, true));
   } finally {
     await sql.end();
@@ -61,7 +63,7 @@ export async function dropRoles(serverUrl: string, roles: TestRoles): Promise<vo
   try {
     for (const role of [roles.pass, roles.read]) {
       await admin`select pg_terminate_backend(pid) from pg_stat_activity where usename = ${role}`.catch(() => undefined);
-      await admin.unsafe(`drop role if exists "${role}"`).catch(() => undefined);
+      await admin`drop role if exists ${admin(role)}`.catch(() => undefined);
     }
   } finally {
     await admin.end({ timeout: 2 }).catch(() => undefined);

@@ -27,11 +27,14 @@ async function seed(sql: TestDb['sql']): Promise<void> {
   await wrap(sql, { device: 2, start: '2026-01-01 10:00:00', finish: '2026-01-01 10:01:00', type: 1 });
 }
 
+/** A statement to try as a role (a tagged template on that role's connection). */
+type Statement = (sql: postgres.Sql) => PromiseLike<unknown>;
+
 /** Runs `statement` as `role` on the test database; resolves to the error's SQLSTATE and message (or 'ok'). */
-async function asRoleTry(role: string, statement: string): Promise<string> {
+async function asRoleTry(role: string, statement: Statement): Promise<string> {
   const sql = postgres(asRole(db.url, role), { max: 1, onnotice: () => undefined });
   try {
-    await sql.unsafe(statement);
+    await statement(sql);
     return 'ok';
   } catch (error) {
     const e = error as { code?: string; message: string };
@@ -53,7 +56,9 @@ describe('analyzer grants', () => {
   it('prints reviewable SQL: exactly the R17 columns, the three inserted tables, the sequences, the run history and the function', () => {
     const text = grantsSql('analyzer_pass', false);
     expect(text).toContain('GRANT UPDATE ("status", "csp", "unpaid", "to_account", "in_task", "receipt_id") ON TABLE "polycomm_suitcase" TO "analyzer_pass";');
-    for (const table of ['polycommalarm', 'polycommissue', 'receipts']) expect(text).toContain(`GRANT UPDATE ("status") ON TABLE "${table}" TO "analyzer_pass";`);
+    expect(text).toContain('GRANT UPDATE ("status") ON TABLE "polycommalarm" TO "analyzer_pass";');
+    expect(text).toContain('GRANT UPDATE ("status") ON TABLE "polycommissue" TO "analyzer_pass";');
+    expect(text).toContain('GRANT UPDATE ("status") ON TABLE "receipts" TO "analyzer_pass";');
     expect(text).toContain('GRANT INSERT ON TABLE "task", "task_to_event", "polycommissue", "analyzer_run" TO "analyzer_pass";');
     expect(text).toContain('GRANT DELETE ON TABLE "analyzer_run" TO "analyzer_pass";');
     expect(text).toContain('GRANT EXECUTE ON FUNCTION "analyzer_code_to_int"(text) TO "analyzer_pass";');
@@ -81,6 +86,7 @@ describe('analyzer grants', () => {
     const fresh = await createTestDatabase();
     try {
       const role = `${inject('databasePrefix')}twice`;
+      // eslint-disable-next-line no-restricted-properties, no-restricted-syntax -- CREATE ROLE takes its password only as a literal; the name is the test's own constant
       await fresh.sql.unsafe(`create role "${role}" login password 'x'`);
       try {
         const privileges = () => fresh.sql<{ p: string }[]>`
@@ -102,6 +108,7 @@ describe('analyzer grants', () => {
         if (!psql) console.warn('least-privilege: psql not installed, the grants are applied twice with postgres.js instead');
         const apply = async () => {
           if (psql) execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, fresh.url], { stdio: 'pipe' });
+          // eslint-disable-next-line no-restricted-properties -- applies the script `analyzer grants` printed, as one simple query (what this test checks)
           else await fresh.sql.unsafe(grantsSql(role, false));
         };
         await apply();
@@ -112,8 +119,8 @@ describe('analyzer grants', () => {
         await apply();
         expect(await privileges()).toEqual(once);
       } finally {
-        await fresh.sql.unsafe(`drop owned by "${role}"`);
-        await fresh.sql.unsafe(`drop role "${role}"`);
+        await fresh.sql`drop owned by ${fresh.sql(role)}`;
+        await fresh.sql`drop role ${fresh.sql(role)}`;
       }
     } finally {
       await fresh.drop();
@@ -141,12 +148,12 @@ describe('the pass role', () => {
   });
 
   it.each([
-    ['DELETE FROM task', 'delete from task'],
-    ['UPDATE polycomm_suitcase SET package_type', 'update polycomm_suitcase set package_type = 2'],
-    ['TRUNCATE', 'truncate task_to_event'],
-    ['CREATE TABLE', 'create table analyzer_intruder (id int)'],
-    ['UPDATE task (a column outside R17)', 'update task set resolved = true'],
-  ])('cannot %s: permission denied', async (_what, statement) => {
+    ['DELETE FROM task', (sql) => sql`delete from task`],
+    ['UPDATE polycomm_suitcase SET package_type', (sql) => sql`update polycomm_suitcase set package_type = 2`],
+    ['TRUNCATE', (sql) => sql`truncate task_to_event`],
+    ['CREATE TABLE', (sql) => sql`create table analyzer_intruder (id int)`],
+    ['UPDATE task (a column outside R17)', (sql) => sql`update task set resolved = true`],
+  ] satisfies [string, Statement][])('cannot %s: permission denied', async (_what, statement) => {
     const result = await asRoleTry(roles.pass, statement);
     expect(result).toMatch(/^42501: permission denied/);
   });
@@ -155,8 +162,8 @@ describe('the pass role', () => {
     const fresh = await createTestDatabase();
     try {
       await seed(fresh.sql);
-      await fresh.sql.unsafe(`revoke update (receipt_id) on polycomm_suitcase from "${roles.pass}"`);
-      await fresh.sql.unsafe(`revoke usage on sequence task_id_seq from "${roles.pass}"`);
+      await fresh.sql`revoke update (receipt_id) on polycomm_suitcase from ${fresh.sql(roles.pass)}`;
+      await fresh.sql`revoke usage on sequence task_id_seq from ${fresh.sql(roles.pass)}`;
       const before = await dumpWritten(fresh.sql);
       const r = await runCli(['--mode', 'receipts', '--now', NOW], { DATABASE_URL: fresh.url });
       expect(r.code).toBe(1);
@@ -197,12 +204,12 @@ describe('the read-only role', () => {
   });
 
   it.each([
-    ['INSERT INTO task', 'insert into task (device_id, type) values (1, 1)'],
-    ['UPDATE polycomm_suitcase SET status', 'update polycomm_suitcase set status = 1'],
-    ['DELETE FROM analyzer_run', 'delete from analyzer_run'],
-    ['TRUNCATE', 'truncate task'],
-    ['CREATE TABLE', 'create table analyzer_intruder (id int)'],
-  ])('cannot write: %s is denied', async (_what, statement) => {
+    ['INSERT INTO task', (sql) => sql`insert into task (device_id, type) values (1, 1)`],
+    ['UPDATE polycomm_suitcase SET status', (sql) => sql`update polycomm_suitcase set status = 1`],
+    ['DELETE FROM analyzer_run', (sql) => sql`delete from analyzer_run`],
+    ['TRUNCATE', (sql) => sql`truncate task`],
+    ['CREATE TABLE', (sql) => sql`create table analyzer_intruder (id int)`],
+  ] satisfies [string, Statement][])('cannot write: %s is denied', async (_what, statement) => {
     expect(await asRoleTry(roles.read, statement)).toMatch(/^42501: permission denied/);
   });
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { logLines, runCli, type CliResult } from '../harness/cli.js';
 import { device, wrap } from '../harness/db.js';
 import { startEmbedded, type EmbeddedServer } from '../harness/embedded.js';
-import { asRole, leastPrivilegeOn, ROLE_PASSWORD, rolesFor } from '../harness/roles.js';
+import { leastPrivilegeOn, ROLE_PASSWORD, rolesFor } from '../harness/roles.js';
 import { loadSchema, withDatabase } from '../harness/schema.js';
 import { connectLike, waitFor } from '../reliability/helpers.js';
 import postgres from 'postgres';
@@ -127,7 +127,7 @@ describe.skipIf(!hasOpenssl)('TLS against a server that accepts only TLS (hostss
     await leastPrivilegeOn(admin, dbUrl, roles);
     const sql = connectLike(dbUrl, 1);
     try {
-      await sql.unsafe(`create role ${CERT_ROLE} login in role "${roles.pass}"`);
+      await sql`create role ${sql(CERT_ROLE)} login in role ${sql(roles.pass)}`;
       await device(sql, { id: 1, mode: 'dwr' });
       await wrap(sql, { device: 1, start: '2026-01-01 10:00:00', finish: '2026-01-01 10:01:00', type: 1 });
     } finally {

@@ -151,9 +151,9 @@ describe('the database password never appears in logs, reports or error output',
     for (const [name, args] of commands) {
       for (const [role, password] of [[ROLE, PASSWORD], [ODD_ROLE, ODD_PASSWORD]] as const) {
         // migrate needs the tables' owner: the role is made superuser for it alone
-        if (name === 'migrate') await admin.unsafe(`alter role ${role} superuser`);
+        if (name === 'migrate') await admin`alter role ${admin(role)} superuser`;
         await run(`${name} (${role})`, args, { DATABASE_URL: urlFor(role, password) }, 0, false);
-        if (name === 'migrate') await admin.unsafe(`alter role ${role} nosuperuser`);
+        if (name === 'migrate') await admin`alter role ${admin(role)} nosuperuser`;
         await run(`${name}, unreachable (${role})`, [...args, '--connect-timeout', '1'], { DATABASE_URL: urlFor(role, password, { port: closedPort }) }, 1, false);
       }
     }

@@ -4,8 +4,7 @@
 // With --fail-on-stale exits 3 when a hung run exists or the latest finished
 // run of a mode failed, so cron or a probe can alert on it.
 import type { ConnectionConfig } from '../../infra/config.js';
-import { selectReady } from '../../core/devices.js';
-import type { Mode } from '../../core/types.js';
+import { selectReady, type Mode } from '../../core/index.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import type { Logger } from '../../infra/log.js';
 import { pendingBacklog, type BacklogRow } from '../../sql/backlog.js';
