@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import type { CliResult } from '../harness/cli.js';
+import { leastPrivileged, type CliResult } from '../harness/cli.js';
+import { applyGrants, rolesFor } from '../harness/roles.js';
 import { initdbFiles, withDatabase } from '../harness/schema.js';
 
 /** The Kubernetes manifest's securityContext (docker/k8s), as docker run flags; host network reaches the test server on 127.0.0.1. */
@@ -18,8 +19,13 @@ export interface DockerRun {
   done: Promise<CliResult>;
 }
 
+/** What a DBA does after `migrate` on a legacy database: `analyzer grants` for the test's pass and read-only roles. */
+export const grantRoles = (url: string) => applyGrants(url, rolesFor(inject('databasePrefix')));
+
 /** docker run --rm (named, labelled for cleanup) of the analyzer image with `args`. */
-export function startImage(args: string[], env: Record<string, string> = {}, flags: string[] = K8S_FLAGS): DockerRun {
+export function startImage(args: string[], environment: Record<string, string> = {}, flags: string[] = K8S_FLAGS): DockerRun {
+  // least privilege (issue 15): a pass runs as the pass role, as on the host (tests/harness/roles.ts)
+  const env = leastPrivileged(args, environment).env as Record<string, string>;
   const name = `polycomm-test-${process.pid}-${randomBytes(3).toString('hex')}`;
   const envFlags = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   const started = Date.now();

@@ -13,7 +13,7 @@ import { logLines, runCli } from '../harness/cli.js';
 import { dumpWritten, type Sql } from '../harness/db.js';
 import { waitFor } from '../harness/wait.js';
 import { ROOT } from './global-setup.js';
-import { createLegacyDatabase, docker, dockerImage, dockerSkip, runImage, startImage } from './helpers.js';
+import { createLegacyDatabase, docker, dockerImage, dockerSkip, grantRoles, runImage, startImage } from './helpers.js';
 
 const skip = dockerSkip();
 const END = Date.UTC(2026, 0, 10, 12, 0, 0) * 1000;
@@ -98,6 +98,7 @@ describe.skipIf(!!skip)('the image', () => {
       expect(h.code, `host ${args.join(' ')}: ${h.stdout.slice(-1500)}${h.stderr}`).toBe(0);
       const c = await runImage(args, { DATABASE_URL: image.url });
       expect(c.code, `image ${args.join(' ')}: ${c.stdout.slice(-1500)}${c.stderr}`).toBe(0);
+      if (args[0] === 'migrate') for (const target of [host, image]) await grantRoles(target.url);
     }
     const [hostState, imageState] = [await state(host.sql), await state(image.sql)];
     expect(imageState).toContain('"status":"succeeded"');
@@ -109,7 +110,10 @@ describe.skipIf(!!skip)('the image', () => {
     // a long pass: a deeper backlog, one device per transaction
     const options = { seed: 15, devices: 400, hours: 48 };
     const [reference, db] = [await backlog(options), await backlog(options)];
-    for (const target of [reference, db]) expect((await runCli(['migrate'], { DATABASE_URL: target.url })).code).toBe(0);
+    for (const target of [reference, db]) {
+      expect((await runCli(['migrate'], { DATABASE_URL: target.url })).code).toBe(0);
+      await grantRoles(target.url);
+    }
     const args = ['--mode', 'receipts', '--now', NOW, '--chunk-size', '1'];
     expect((await runCli(args, { DATABASE_URL: reference.url })).code).toBe(0);
 

@@ -14,7 +14,7 @@ import { logLines, runCli } from '../harness/cli.js';
 import { dumpWritten, type Sql } from '../harness/db.js';
 import type { PassReport } from '../../src/shell/report.js';
 import { ROOT } from './global-setup.js';
-import { createLegacyDatabase, dockerSkip, runImage } from './helpers.js';
+import { createLegacyDatabase, dockerSkip, grantRoles, runImage } from './helpers.js';
 
 const N = 4;
 const END = Date.UTC(2026, 0, 10, 12, 0, 0) * 1000;
@@ -59,6 +59,7 @@ describe.skipIf(!!dockerSkip())(`${N} containers started together over one backl
     await loadDataset(sql, generate({ seed: 19, devices: DEVICES, hours: 24, end: END }));
     dbs.push({ sql, drop: () => legacy.drop() });
     expect((await runCli(['migrate'], { DATABASE_URL: legacy.url })).code).toBe(0);
+    await grantRoles(legacy.url);
     return { url: legacy.url, sql };
   }
 

@@ -29,7 +29,7 @@ try {
 }
 
 /** The command line and environment with every superuser URL of a test server replaced by the role's. */
-function leastPrivileged(args: string[], env: Record<string, string | undefined>) {
+export function leastPrivileged(args: string[], env: Record<string, string | undefined>) {
   const swapped = args.map((arg, i) => (args[i - 1] === '--database-url' ? leastPrivilegeUrl(arg, args) : arg.startsWith('--database-url=') ? `--database-url=${leastPrivilegeUrl(arg.slice(15), args)}` : arg));
   const url = env.DATABASE_URL;
   return { args: swapped, env: url === undefined ? env : { ...env, DATABASE_URL: leastPrivilegeUrl(url, args) } };
