@@ -16,12 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoDataset, DEMO_DEVICES } from '../../generator/generate.js';
 import { loadDataset } from '../../generator/load.js';
 import { runCli } from '../harness/cli.js';
-import { alarm, createTestDatabase, device, readTasks, receipt, wrap, type TestDb } from '../harness/db.js';
+import { loadWorkedExamples } from '../harness/worked-examples.js';
+import { createTestDatabase, readTasks, type TestDb } from '../harness/db.js';
 import type { ExplainDocument } from '../../src/shell/explain-document.js';
 import { chromiumMissing, launch } from './chromium.js';
 
-const D = '2026-01-01';
-const at = (t: string) => `${D} ${t.length === 5 ? t + ':00' : t}`;
 const NOW = '2026-01-02T00:00:00';
 const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'explain-html');
 
@@ -29,34 +28,6 @@ const missing = chromiumMissing();
 if (missing !== null) {
   if (process.env.CI) throw new Error(`browser tests must run in CI: ${missing}`);
   console.warn(`tests/browser/explain-html.test.ts skipped: ${missing}`);
-}
-
-/** The seven worked examples, one device each (device id = 100 + example number). */
-async function examples(db: TestDb): Promise<void> {
-  const d = (n: number) => device(db.sql, { id: 100 + n });
-  let dev = await d(1);
-  await wrap(db.sql, { device: dev.id, start: at('10:00:00'), finish: at('10:01:30'), type: 1 });
-  await receipt(db.sql, { code: dev.code, at: at('10:02:00'), single: 1, double: 0 });
-  dev = await d(2);
-  await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 1 });
-  await wrap(db.sql, { device: dev.id, start: at('10:03'), finish: at('10:04'), type: 1 });
-  await receipt(db.sql, { code: dev.code, at: at('10:05'), single: 1, double: 0 });
-  dev = await d(3);
-  await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 2 });
-  await receipt(db.sql, { code: dev.code, at: at('10:02'), single: 1, double: 0 });
-  dev = await d(4);
-  await wrap(db.sql, { device: dev.id, start: at('10:00:00'), finish: at('10:02:00'), type: 1 });
-  await receipt(db.sql, { code: dev.code, at: at('10:01:00'), single: 1, double: 0 });
-  dev = await d(5);
-  await receipt(db.sql, { code: dev.code, at: at('10:00'), single: 1, double: 0 });
-  await wrap(db.sql, { device: dev.id, start: at('10:01'), finish: at('10:02'), type: 1 });
-  await receipt(db.sql, { code: dev.code, at: at('10:03'), single: 1, double: 0 });
-  dev = await d(6);
-  await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 1 });
-  await alarm(db.sql, { device: dev.id, at: at('10:00:30') });
-  dev = await d(7);
-  await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 1 });
-  await alarm(db.sql, { device: dev.id, at: at('10:20') });
 }
 
 interface PageFacts {
@@ -154,7 +125,7 @@ describe.skipIf(missing !== null)('explain --format html in Chromium', () => {
   it('every task of the worked examples (ANALYSIS.md section 7)', async () => {
     const db = await createTestDatabase();
     dbs.push(db);
-    await examples(db);
+    await loadWorkedExamples(db.sql, 100);
     const pass = await runCli(['--mode', 'receipts', '--now', NOW], { DATABASE_URL: db.url });
     expect(pass.code, pass.stderr).toBe(0);
     const tasks = await readTasks(db.sql);

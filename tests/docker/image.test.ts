@@ -5,12 +5,11 @@
 // that only the build or the tests need.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../generator/generate.js';
 import { loadDataset } from '../../generator/load.js';
 import { logLines, runCli } from '../harness/cli.js';
-import { dumpWritten, type Sql } from '../harness/db.js';
+import { connect, dumpWritten, type Sql } from '../harness/db.js';
 import { waitFor } from '../harness/wait.js';
 import { ROOT } from './global-setup.js';
 import { createLegacyDatabase, docker, dockerImage, dockerSkip, grantRoles, runImage, startImage } from './helpers.js';
@@ -27,13 +26,7 @@ const dbs: Db[] = [];
 /** A legacy-schema database holding the generated backlog (seed 14), not yet migrated. */
 async function backlog(options: { seed: number; devices: number; hours: number } = { seed: 14, devices: DEVICES, hours: 24 }): Promise<Db> {
   const legacy = await createLegacyDatabase();
-  const sql = postgres(legacy.url, {
-    max: 4, onnotice: () => undefined,
-    types: {
-      bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) },
-      timestamp: { to: 1114, from: [1114], serialize: (v: unknown) => String(v), parse: (v: string) => v },
-    },
-  }) as unknown as Sql;
+  const sql = connect(legacy.url);
   await loadDataset(sql, generate({ ...options, end: END }));
   const db = { url: legacy.url, sql, drop: async () => { await sql.end({ timeout: 2 }); await legacy.drop(); } };
   dbs.push(db);

@@ -5,13 +5,12 @@
 // the same args and settings as the CronJob of cronjob.yaml.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { generate } from '../../generator/generate.js';
 import { loadDataset } from '../../generator/load.js';
 import { logLines, runCli } from '../harness/cli.js';
-import { dumpWritten, type Sql } from '../harness/db.js';
+import { connect, dumpWritten, type Sql } from '../harness/db.js';
 import type { PassReport } from '../../src/shell/report.js';
 import { ROOT } from './global-setup.js';
 import { createLegacyDatabase, dockerSkip, grantRoles, runImage } from './helpers.js';
@@ -49,13 +48,7 @@ describe.skipIf(!!dockerSkip())(`${N} containers started together over one backl
 
   async function backlog() {
     const legacy = await createLegacyDatabase();
-    const sql = postgres(legacy.url, {
-      max: 4, onnotice: () => undefined,
-      types: {
-        bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) },
-        timestamp: { to: 1114, from: [1114], serialize: (v: unknown) => String(v), parse: (v: string) => v },
-      },
-    }) as unknown as Sql;
+    const sql = connect(legacy.url);
     await loadDataset(sql, generate({ seed: 19, devices: DEVICES, hours: 24, end: END }));
     dbs.push({ sql, drop: () => legacy.drop() });
     expect((await runCli(['migrate'], { DATABASE_URL: legacy.url })).code).toBe(0);

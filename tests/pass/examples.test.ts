@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadWorkedExamples } from '../harness/worked-examples.js';
 import { runCli } from '../harness/cli.js';
 import { alarm, createTestDatabase, device, readTasks, receipt, wrap, type TestDb } from '../harness/db.js';
 import type { PassReport } from '../../src/shell/report.js';
@@ -142,37 +143,7 @@ describe('analyzer explain on the worked examples (section 7)', () => {
       expect(r.code, r.stderr).toBe(0);
       return r.stdout;
     };
-    const d = async (id: number) => device(db.sql, { id });
-    // example 1
-    let dev = await d(1);
-    await wrap(db.sql, { device: dev.id, start: at('10:00:00'), finish: at('10:01:30'), type: 1 });
-    await receipt(db.sql, { code: dev.code, at: at('10:02:00'), single: 1, double: 0 });
-    // example 2
-    dev = await d(2);
-    const early = await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 1 });
-    await wrap(db.sql, { device: dev.id, start: at('10:03'), finish: at('10:04'), type: 1 });
-    await receipt(db.sql, { code: dev.code, at: at('10:05'), single: 1, double: 0 });
-    // example 3
-    dev = await d(3);
-    const double = await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 2 });
-    await receipt(db.sql, { code: dev.code, at: at('10:02'), single: 1, double: 0 });
-    // example 4
-    dev = await d(4);
-    await wrap(db.sql, { device: dev.id, start: at('10:00:00'), finish: at('10:02:00'), type: 1 });
-    await receipt(db.sql, { code: dev.code, at: at('10:01:00'), single: 1, double: 0 });
-    // example 5
-    dev = await d(5);
-    await receipt(db.sql, { code: dev.code, at: at('10:00'), single: 1, double: 0 });
-    await wrap(db.sql, { device: dev.id, start: at('10:01'), finish: at('10:02'), type: 1 });
-    await receipt(db.sql, { code: dev.code, at: at('10:03'), single: 1, double: 0 });
-    // example 6
-    dev = await d(6);
-    await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 1 });
-    await alarm(db.sql, { device: dev.id, at: at('10:00:30') });
-    // example 7
-    dev = await d(7);
-    await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 1 });
-    await alarm(db.sql, { device: dev.id, at: at('10:20') });
+    const { early, double } = await loadWorkedExamples(db.sql);
 
     expect(await explain(1)).toMatch(/task type 4, balanced, resolved yes/);
     const two = await explain(2);

@@ -7,52 +7,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../harness/cli.js';
-import { alarm, createTestDatabase, device, dumpWritten, readTasks, receipt, wrap, type TestDb, type TaskRow } from '../harness/db.js';
+import { loadWorkedExamples, type WorkedExampleIds } from '../harness/worked-examples.js';
+import { createTestDatabase, dumpWritten, readTasks, type TestDb, type TaskRow } from '../harness/db.js';
 import type { ExplainDocument } from '../../src/shell/explain-document.js';
 
-const D = '2026-01-01';
-const at = (t: string) => `${D} ${t.length === 5 ? t + ':00' : t}`;
 const NOW = '2026-01-02T00:00:00';
 
 let db: TestDb;
 const dir = mkdtempSync(join(tmpdir(), 'polycomm-explain-task-'));
-const ids = {} as Record<'w1' | 'early' | 'late' | 'r2' | 'double' | 'w6' | 'a6', number>;
+let ids: WorkedExampleIds;
 let tasks: TaskRow[] = [];
-
-/** The seven worked examples, one device each (device id = example number). */
-async function examples(): Promise<void> {
-  const d = (id: number) => device(db.sql, { id });
-  let dev = await d(1);
-  ids.w1 = await wrap(db.sql, { device: dev.id, start: at('10:00:00'), finish: at('10:01:30'), type: 1 });
-  await receipt(db.sql, { code: dev.code, at: at('10:02:00'), single: 1, double: 0 });
-  dev = await d(2);
-  ids.early = await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 1 });
-  ids.late = await wrap(db.sql, { device: dev.id, start: at('10:03'), finish: at('10:04'), type: 1 });
-  ids.r2 = await receipt(db.sql, { code: dev.code, at: at('10:05'), single: 1, double: 0 });
-  dev = await d(3);
-  ids.double = await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 2 });
-  await receipt(db.sql, { code: dev.code, at: at('10:02'), single: 1, double: 0 });
-  dev = await d(4);
-  await wrap(db.sql, { device: dev.id, start: at('10:00:00'), finish: at('10:02:00'), type: 1 });
-  await receipt(db.sql, { code: dev.code, at: at('10:01:00'), single: 1, double: 0 });
-  dev = await d(5);
-  await receipt(db.sql, { code: dev.code, at: at('10:00'), single: 1, double: 0 });
-  await wrap(db.sql, { device: dev.id, start: at('10:01'), finish: at('10:02'), type: 1 });
-  await receipt(db.sql, { code: dev.code, at: at('10:03'), single: 1, double: 0 });
-  dev = await d(6);
-  ids.w6 = await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 1 });
-  ids.a6 = await alarm(db.sql, { device: dev.id, at: at('10:00:30') });
-  dev = await d(7);
-  await wrap(db.sql, { device: dev.id, start: at('10:00'), finish: at('10:01'), type: 1 });
-  await alarm(db.sql, { device: dev.id, at: at('10:20') });
-}
 
 const explain = (args: string[]) => runCli(['explain', ...args, '--now', NOW], { DATABASE_URL: db.url });
 const taskOf = (device: number, n = 0) => tasks.filter((t) => t.device_id === device)[n]!.id;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  await examples();
+  ids = await loadWorkedExamples(db.sql);
   const r = await runCli(['--mode', 'receipts', '--now', NOW], { DATABASE_URL: db.url });
   expect(r.code, r.stderr).toBe(0);
   tasks = await readTasks(db.sql);
