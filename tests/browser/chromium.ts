@@ -2,7 +2,7 @@
 // never downloads a browser here). Installed with apt when missing and this
 // process may (root, apt-get present); .ci/run installs it in CI.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -26,8 +26,15 @@ export function chromiumMissing(): string | null {
   return existsSync(CHROMIUM) ? null : `apt-get install -y chromium failed: ${CHROMIUM} is still missing`;
 }
 
-/** A headless Chromium with a fresh profile. */
-export function launch(): Promise<BrowserContext> {
+/** A headless Chromium with a fresh profile, removed when the browser closes. */
+export async function launch(): Promise<BrowserContext> {
   const profile = mkdtempSync(join(tmpdir(), 'polycomm-chromium-'));
-  return chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 820 } });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 820 } });
+  const close = context.close.bind(context);
+  context.close = async (options) => {
+    await close(options);
+    // the browser has exited: its profile goes too (a straggling write is retried)
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  };
+  return context;
 }

@@ -6,6 +6,18 @@
 # Exit 0: `docker info` answers. Exit 3: cannot be had here (not root, no apt).
 set -euo pipefail
 engine_up() { docker info >/dev/null 2>&1; }
+# The dockerd this script started (nothing else is ever stopped): `engine.sh stop`
+# ends it once the tests are done, so a run leaves no daemon behind.
+MARKER=/run/polycomm-test-dockerd.pid
+if [ "${1:-}" = stop ]; then
+  [ -f "$MARKER" ] || exit 0
+  pid=$(cat "$MARKER")
+  rm -f "$MARKER"
+  kill "$pid" 2>/dev/null || exit 0
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.5; done
+  echo "dockerd ($pid) did not stop within 30 s" >&2
+  exit 1
+fi
 if command -v docker >/dev/null && engine_up && command -v docker-compose >/dev/null && command -v debootstrap >/dev/null; then
   exit 0
 fi
@@ -24,6 +36,7 @@ if ! engine_up; then
   echo "docker tests: starting dockerd (log: /var/log/polycomm-dockerd.log)"
   # setsid: the daemon outlives the shell that started it (the test run)
   setsid nohup dockerd >/var/log/polycomm-dockerd.log 2>&1 </dev/null &
+  echo $! > "$MARKER"
   for _ in $(seq 1 60); do engine_up && break; sleep 0.5; done
   engine_up || { tail -n 20 /var/log/polycomm-dockerd.log >&2; echo "dockerd did not start" >&2; exit 1; }
 fi

@@ -85,5 +85,7 @@ export default function setup(project: TestProject) {
     // containers a failed test left behind
     const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=polycomm-test=${process.pid}`], { encoding: 'utf8' }).stdout.trim();
     if (ids) spawnSync('docker', ['rm', '-f', ...ids.split('\n')], { stdio: 'ignore' });
+    // a daemon this run started is stopped again (one .ci/run started is stopped by .ci/run)
+    if (engine.output.includes('starting dockerd')) spawnSync('bash', [join(HERE, 'engine.sh'), 'stop'], { stdio: 'inherit' });
   };
 }

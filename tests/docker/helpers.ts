@@ -6,6 +6,7 @@ import postgres from 'postgres';
 import { inject } from 'vitest';
 import { leastPrivileged, type CliResult } from '../harness/cli.js';
 import { applyGrants, rolesFor } from '../harness/roles.js';
+import { dropDatabase } from '../harness/db.js';
 import { initdbFiles, withDatabase } from '../harness/schema.js';
 
 /** The Kubernetes manifest's securityContext (docker/k8s), as docker run flags; host network reaches the test server on 127.0.0.1. */
@@ -76,14 +77,6 @@ export async function createLegacyDatabase(): Promise<{ name: string; url: strin
   return {
     name,
     url,
-    async drop() {
-      const a = postgres(serverUrl, { max: 1, onnotice: () => undefined });
-      try {
-        await a`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${name}`;
-        await a`drop database if exists ${a(name)}`;
-      } finally {
-        await a.end();
-      }
-    },
+    drop: () => dropDatabase(serverUrl, name),
   };
 }

@@ -21,6 +21,17 @@ export interface TestDb {
   drop(): Promise<void>;
 }
 
+/** Drops a test database, ending the sessions still on it first. */
+export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  const a = postgres(serverUrl, { max: 1, onnotice: () => undefined });
+  try {
+    await a`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${name}`;
+    await a`drop database if exists ${a(name)}`;
+  } finally {
+    await a.end();
+  }
+}
+
 export function connect(url: string): Sql {
   return postgres(url, {
     max: 4,
@@ -62,13 +73,7 @@ export async function createTestDatabase(options: { template?: TestDb } = {}): P
     sql,
     async drop() {
       await sql.end({ timeout: 2 });
-      const a = postgres(serverUrl, { max: 1, onnotice: () => undefined });
-      try {
-        await a`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${name}`;
-        await a`drop database if exists ${a(name)}`;
-      } finally {
-        await a.end();
-      }
+      await dropDatabase(serverUrl, name);
     },
   };
 }

@@ -5,7 +5,7 @@
 // needs the owner. Every other integration test's pass already runs as the
 // pass role (tests/harness/roles.ts); the first test proves the harness does.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -84,6 +84,7 @@ describe('analyzer grants', () => {
 
   it('applied twice (psql -f, and as one simple query) is harmless: the same privileges', async () => {
     const fresh = await createTestDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'polycomm-grants-'));
     try {
       const role = `${inject('databasePrefix')}twice`;
       // eslint-disable-next-line no-restricted-properties, no-restricted-syntax -- CREATE ROLE takes its password only as a literal; the name is the test's own constant
@@ -101,7 +102,7 @@ describe('analyzer grants', () => {
           cross join lateral aclexplode(a.attacl) x
           where x.grantee = (select oid from pg_roles where rolname = ${role})
           order by 1`.then((rows) => rows.map((r) => r.p));
-        const file = join(mkdtempSync(join(tmpdir(), 'polycomm-grants-')), 'grants.sql');
+        const file = join(dir, 'grants.sql');
         writeFileSync(file, grantsSql(role, false));
         const psql = spawnSync('psql', ['--version']).status === 0;
         if (!psql && process.env.CI) throw new Error('psql is missing in CI (.ci/run installs postgresql-client)');
@@ -123,6 +124,7 @@ describe('analyzer grants', () => {
         await fresh.sql`drop role ${fresh.sql(role)}`;
       }
     } finally {
+      rmSync(dir, { recursive: true, force: true });
       await fresh.drop();
     }
   });

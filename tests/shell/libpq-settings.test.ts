@@ -2,14 +2,15 @@
 // URL parameters over PGSSL* variables, libpq's defaults, where a connection
 // goes, and which parameters never reach the server. The real TLS handshakes
 // are in tests/ops/tls.test.ts.
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConnection } from '../../src/infra/config.js';
 import { connectionTarget, describeError, postgresJsUrl, tlsProblem } from '../../src/infra/db.js';
 
 const home = mkdtempSync(join(tmpdir(), 'polycomm-libpq-'));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
 const env = (extra: Record<string, string> = {}) => ({ HOME: home, ...extra });
 const ca = join(home, 'ca.pem');
 writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nnot parsed here\n-----END CERTIFICATE-----\n');
@@ -33,8 +34,9 @@ describe('sslmode and friends, with libpq meaning', () => {
   });
 
   it('~/.postgresql/root.crt is the default root certificate', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'polycomm-libpq-home-'));
+    const dir = join(home, 'other-home');
     const pg = join(dir, '.postgresql');
+    mkdirSync(dir);
     mkdirSync(pg);
     writeFileSync(join(pg, 'root.crt'), 'x');
     chmodSync(join(pg, 'root.crt'), 0o644);

@@ -40,17 +40,17 @@ interface PassState {
 
 export async function runPassCommand(config: PassConfig, logger: Logger): Promise<number> {
   const now = readNow(config.timezone, config.now);
+  const tally = newTally();
   const state: PassState = {
     config, logger,
     start: { mode: config.mode, version: VERSION, dryRun: config.dryRun, startedAt: new Date().toISOString(), now: formatMicros(now), timezone: config.timezone },
     startedMs: performance.now(),
-    tally: newTally(),
+    tally,
     watch: watchProcess(logger),
     connection: { closed: false },
-    progress: undefined as unknown as ProgressHandle,
+    // the progress line reads the tally's device counts as the pass adds to them
+    progress: startProgress({ mode: config.mode, devices: tally.devices }, config, logger),
   };
-  // the progress line reads the tally as the pass adds to it
-  state.progress = startProgress({ mode: config.mode, get devices() { return state.tally.devices; } }, config, logger);
   try {
     return await withDatabase(config, logger, { onClose: () => (state.connection.closed = true) }, async (sql) => {
       state.connection.closed = false; // a close while connecting is no evidence about the pass
