@@ -114,6 +114,8 @@ export interface CoreResult {
   machine: Machine;
   loadBefore: number[];
   loadAfter?: number[];
+  /** rounds interleaved with other nodes (coreByNode), the best figure per case kept */
+  rounds?: number;
   lines: CoreFigure[];
 }
 
@@ -439,7 +441,8 @@ export function renderMarkdown(results: ResultsFile, previous: string | null): s
     }
     if (results.coreByNode) {
       const c = results.coreByNode[0]!;
-      out.push(`The pure core (\`bench/core-bench.ts\`, best of 3 runs a round, best round): ${c.command.replace(/^.*\(on node [^,]+, /, '').replace(/\)$/, '')}, ${c.date}, load average ${fmtLoad(c.loadBefore)} before${c.loadAfter ? `, ${fmtLoad(c.loadAfter)} after` : ''}:`);
+      out.push(`The pure core, \`${c.command}\` (\`bench/core-bench.ts\` on each node, ${c.rounds ?? 1} rounds interleaved, the best of every round's runs per case), ` +
+        `${c.date}, load average ${fmtLoad(c.loadBefore)} before${c.loadAfter ? `, ${fmtLoad(c.loadAfter)} after` : ''}:`);
       out.push('');
       const [header, ...rows] = coreSideBySide(results.coreByNode);
       out.push(mdTable(header!, rows));

@@ -565,7 +565,7 @@ export async function runCoreBench(node: string = process.execPath): Promise<Cor
  * figure per case and node; printed side by side and, with --out, recorded as
  * results.coreByNode (results.core, the target's figure, is left as it is).
  */
-async function coreOnNodes(paths: string[], rounds: number, mdPath: string | undefined, jsonPath: string | undefined): Promise<void> {
+async function coreOnNodes(paths: string[], rounds: number, command: string, mdPath: string | undefined, jsonPath: string | undefined): Promise<void> {
   const nodes = nodeBinaries(paths);
   const loadBefore = loadavg();
   const best = new Map<NodeBinary, CoreFigure[]>();
@@ -576,8 +576,7 @@ async function coreOnNodes(paths: string[], rounds: number, mdPath: string | und
     }
   }
   const results: CoreResult[] = nodes.map((node) => ({
-    command: `node --expose-gc --import tsx bench/core-bench.ts (on node ${node.version}, ${rounds} rounds interleaved, best per case)`,
-    date: new Date().toISOString(), machine: { ...machine(), node: node.version }, loadBefore, loadAfter: loadavg(), lines: best.get(node)!,
+    command, rounds, date: new Date().toISOString(), machine: { ...machine(), node: node.version }, loadBefore, loadAfter: loadavg(), lines: best.get(node)!,
   }));
   console.log('');
   console.log(textTable(coreSideBySide(results)));
@@ -645,7 +644,7 @@ async function main(): Promise<number> {
   const nodeList = values.node ?? process.env.BENCH_NODE?.split(',').filter(Boolean);
   const nodePaths = nodeList && nodeList.length > 0 ? nodeList.map((p) => (p.includes('/') ? resolve(p) : p)) : undefined;
   if (values.core && nodePaths) {
-    await coreOnNodes(nodePaths, positiveInt('repeat', values.repeat, 3), mdPath, jsonPath);
+    await coreOnNodes(nodePaths, positiveInt('repeat', values.repeat, 3), command, mdPath, jsonPath);
     return 0;
   }
   if (values.core) {
