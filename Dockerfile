@@ -5,7 +5,9 @@
 #
 # Build:  docker build -t polycomm-analyzer .
 # Run:    docker run --rm -e DATABASE_URL=postgres://... polycomm-analyzer --mode receipts
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 24 LTS (20 reached its end of life on 2026-04-30). CI tests on the
+# same major: .ci/node/package.json pins it (tests/ship/static.test.ts).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: every dependency, compile src/ to dist/ -------------------------
 FROM ${NODE_IMAGE} AS build

@@ -70,6 +70,8 @@ export interface Entry {
     concurrent: number;
     /** extra node flags of the CLI process, if any */
     nodeFlags?: string[];
+    /** the version of the node binary given with --node (e.g. v24.22.3), if any */
+    node?: string;
     /** a tag of the build or variant measured (--label) */
     label?: string;
   };
@@ -111,6 +113,9 @@ export interface CoreResult {
   date: string;
   machine: Machine;
   loadBefore: number[];
+  loadAfter?: number[];
+  /** rounds interleaved with other nodes (coreByNode), the best figure per case kept */
+  rounds?: number;
   lines: CoreFigure[];
 }
 
@@ -118,6 +123,27 @@ export interface ResultsFile {
   version: 1;
   entries: Record<string, Entry>;
   core?: CoreResult;
+  /** core-bench on several node binaries, interleaved (`--core --node A --node B`), one per node */
+  coreByNode?: CoreResult[];
+}
+
+/** Per case, the better of two runs' figures: the lower wall time, and separately the lower CPU time. */
+export function bestFigures(previous: readonly CoreFigure[], next: readonly CoreFigure[]): CoreFigure[] {
+  const byLabel = new Map(previous.map((f) => [f.label, f]));
+  for (const f of next) {
+    const p = byLabel.get(f.label);
+    if (!p) {
+      byLabel.set(f.label, f);
+      continue;
+    }
+    const wall = f.ms < p.ms ? f : p;
+    const cpu = (f.cpuMs ?? Infinity) < (p.cpuMs ?? Infinity) ? f : p;
+    byLabel.set(f.label, {
+      label: f.label, events: f.events, ms: wall.ms, mEventsPerSecond: wall.mEventsPerSecond,
+      ...(cpu.cpuMs !== undefined ? { cpuMs: cpu.cpuMs, cpuMEventsPerSecond: cpu.cpuMEventsPerSecond } : {}),
+    });
+  }
+  return [...byLabel.values()];
 }
 
 export function median(values: readonly number[]): number {
@@ -140,12 +166,13 @@ export function pairedRatio(passes: readonly { wallMs: number }[], floors: reado
 /** An entry's pass / floor, recomputed from its runs. */
 export const ratioOf = (e: Entry) => pairedRatio(e.passes, e.floors);
 
-/** `receipts-1000x24h`, `-c1-3` for a custom density, `-chunk100`, `-x2` for concurrent runs. */
+/** `receipts-1000x24h`, `-c1-3` for a custom density, `-chunk100`, `-node24.22.3` for a node given with --node, `-x2` for concurrent runs. */
 export function entryKey(c: Entry['config']): string {
   let key = `${c.mode}-${c.devices}x${c.hours}h`;
   if (c.customerEveryMinutes) key += `-c${c.customerEveryMinutes[0]}-${c.customerEveryMinutes[1]}`;
   if (c.chunkSize !== 50) key += `-chunk${c.chunkSize}`;
   if (c.nodeFlags && c.nodeFlags.length > 0) key += `-node(${c.nodeFlags.join(' ')})`;
+  if (c.node) key += `-node${c.node.replace(/^v/, '')}`;
   if (c.concurrent > 1) key += `-x${c.concurrent}`;
   if (c.label) key += `@${c.label}`;
   return key;
@@ -206,6 +233,44 @@ function mdTable(header: string[], rows: string[][]): string {
     `| ${header.map(() => '---').join(' | ')} |`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
+}
+
+/** core-bench per node, side by side: a row per case, best wall (and CPU) time and rate per node. */
+export function coreSideBySide(results: readonly CoreResult[]): string[][] {
+  const labels = [...new Set(results.flatMap((r) => r.lines.map((l) => l.label)))];
+  const cell = (r: CoreResult, label: string) => {
+    const l = r.lines.find((x) => x.label === label);
+    return l ? `${fmtMs(l.ms)} = ${l.mEventsPerSecond.toFixed(2)} M/s${l.cpuMs !== undefined ? ` (CPU ${fmtMs(l.cpuMs)})` : ''}` : '-';
+  };
+  return [
+    ['case', ...results.map((r) => `node ${r.machine.node}: best wall (CPU)`)],
+    ...labels.map((label) => [label, ...results.map((r) => cell(r, label))]),
+  ];
+}
+
+/** The entries measured with --node, grouped by configuration: a row per node, the wall against the group's first (oldest) node. */
+function nodeRows(entries: readonly Entry[]): string[][] {
+  const groups = new Map<string, Entry[]>();
+  for (const e of entries.filter((x) => x.config.node)) {
+    const base = entryKey({ ...e.config, node: undefined });
+    groups.set(base, [...(groups.get(base) ?? []), e]);
+  }
+  const major = (v: string) => v.replace(/^v/, '').split('.').map(Number);
+  const older = (a: Entry, b: Entry) => {
+    const [x, y] = [major(a.config.node!), major(b.config.node!)];
+    return x[0]! - y[0]! || x[1]! - y[1]! || x[2]! - y[2]!;
+  };
+  return [...groups.entries()].flatMap(([base, group]) => {
+    const sorted = [...group].sort(older);
+    const first = sorted[0]!;
+    return sorted.map((e) => [
+      base, e.config.node!, fmtMs(e.median.passWallMs), fmtMs(e.median.passTotalMs),
+      `${fmtMs(e.median.loadMs)} / ${fmtMs(e.median.analyzeMs)} / ${fmtMs(e.median.writeMs)}`,
+      ratioOf(e).toFixed(2), fmtMb(Math.max(...e.passes.map((p) => p.maxRssKb))),
+      e === first ? '1.00' : (e.median.passWallMs / first.median.passWallMs).toFixed(2),
+      e.passes.map((p) => fmtMs(p.wallMs)).join(', '),
+    ]);
+  });
 }
 
 const NOTES_START = '<!-- NOTES: hand-written, kept when this file is rendered again -->';
@@ -362,6 +427,27 @@ export function renderMarkdown(results: ResultsFile, previous: string | null): s
       }),
     ));
     out.push('');
+  }
+  const byNode = nodeRows(entries);
+  if (byNode.length > 0 || results.coreByNode) {
+    out.push('## Node versions side by side');
+    out.push('');
+    out.push('The same backlog, the same build, the CLI run by each node binary given with `--node`, in the same run and interleaved ' +
+      '(repeat 1: A then B, repeat 2: B then A, ...): see the notes below for the machine\'s load.');
+    out.push('');
+    if (byNode.length > 0) {
+      out.push(mdTable(['configuration', 'node', 'pass wall', 'pass (report)', 'load / analyze / write', 'pass/floor', 'peak RSS', 'wall vs the first node', 'pass walls'], byNode));
+      out.push('');
+    }
+    if (results.coreByNode) {
+      const c = results.coreByNode[0]!;
+      out.push(`The pure core, \`${c.command}\` (\`bench/core-bench.ts\` on each node, ${c.rounds ?? 1} rounds interleaved, the best of every round's runs per case), ` +
+        `${c.date}, load average ${fmtLoad(c.loadBefore)} before${c.loadAfter ? `, ${fmtLoad(c.loadAfter)} after` : ''}:`);
+      out.push('');
+      const [header, ...rows] = coreSideBySide(results.coreByNode);
+      out.push(mdTable(header!, rows));
+      out.push('');
+    }
   }
   if (results.core) {
     const core = results.core;

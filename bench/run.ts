@@ -17,6 +17,12 @@
 //   --label NAME               tag the configuration (e.g. a patched build given with --cli): key receipts-1000x24h@NAME
 //   --verify                   digest every single pass's written data (determinism check)
 //   --cli PATH                 the built CLI to run (default $BENCH_CLI, else dist/cli.js)
+//   --node PATH                the node binary that runs the CLI (default $BENCH_NODE, comma-separated,
+//                              else this process's node); given twice or more, every node is measured in
+//                              the same run, interleaved (repeat 1: A B, repeat 2: B A, ...) on the same
+//                              copies of the backlog, one entry per node (key ...-node24.22.3), and the
+//                              data each writes is checked to be the same. With --core: core-bench on each
+//                              node, --repeat rounds interleaved, best per case
 //   --cpu-prof DIR             run the CLI with node --cpu-prof into DIR
 //   --node-flags=FLAGS         extra node flags for the CLI (e.g. --node-flags=--max-old-space-size=96), space-separated
 //   --out bench/RESULTS.md     record into bench/results.json (next to it) and render it
@@ -39,8 +45,8 @@ import { runFloor, modeDevices, pendingCounts, writtenDigest, type FloorResult, 
 import { generate, MICROS, rowCount } from '../generator/generate.js';
 import { loadDataset, vacuumAnalyze } from '../generator/load.js';
 import {
-  entryKey, median, pairedRatio, readResults, renderFile, tableRow, TABLE_HEADER, textTable, writeResults,
-  type ConcurrentRun, type CoreFigure, type Entry, type Machine, type PassRun,
+  bestFigures, coreSideBySide, entryKey, median, pairedRatio, readResults, renderFile, tableRow, TABLE_HEADER, textTable, writeResults,
+  type ConcurrentRun, type CoreFigure, type CoreResult, type Entry, type Machine, type PassRun,
 } from './results.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -67,6 +73,8 @@ export interface BenchOptions {
   /** Prefix of every database created (default 'bench_': bench_template, bench_receipts_r1_pass, ...). */
   databasePrefix?: string;
   cli?: string;
+  /** node binaries that run the CLI (default: this process's node, and the entry's key names none) */
+  nodes?: string[];
   cpuProfDir?: string;
   /** extra node flags for the CLI process */
   nodeFlags?: string[];
@@ -131,6 +139,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   const seed = options.seed ?? 7;
   const cli = options.cli ?? process.env.BENCH_CLI ?? DEFAULT_CLI;
   if (!existsSync(cli)) throw new Error(`${cli} does not exist: run npm run build first`);
+  const nodes = nodeBinaries(options.nodes ?? [process.execPath]);
   const prefix = options.databasePrefix ?? 'bench_';
   const template = `${prefix}template`;
   const children = new Set<ChildProcess>();
@@ -193,7 +202,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     const templateUrl = withDatabase(serverUrl, template);
     await loadSchema(templateUrl);
     // the schema changes of the CLI under test (idempotent; a patched build may bring its own)
-    await runCliCommand(cli, ['migrate'], templateUrl, children);
+    await runCliCommand(nodes[0]!.path, cli, ['migrate'], templateUrl, children);
     await options.passRole?.prepare(templateUrl);
     const asPassRole = (url: string) => options.passRole?.url(url) ?? url;
     checkAbort();
@@ -237,101 +246,106 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
       const pending = pendingByMode.get(mode)!;
       log(`${mode}: ${pending.total.toLocaleString('en-US')} pending events (${pending.wraps} wraps, ${pending.alarms} alarms, ${pending.issues} issues, ${pending.receipts} receipts)`);
       const loadBefore = loadavg();
-      const passes: PassRun[] = [];
-      const floors: FloorResult[] = [];
+      const runs = new Map(nodes.map((n) => [n, { passes: [] as PassRun[], floors: [] as FloorResult[], concurrent: [] as ConcurrentRun[] }]));
+      // the data every pass writes, whichever node ran it, must be the same
       let referenceDigest: string | undefined;
       for (let r = 1; r <= options.repeat; r++) {
-        checkAbort();
-        // one pass of the real CLI on a fresh copy
-        const passDb = `${prefix}${mode}_r${r}_pass`;
-        const passUrl = await copyDatabase(passDb);
-        const run = await runClis(1, { cli, mode, nowIso, chunkSize, url: asPassRole(passUrl), reportRoot, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
-        const pass = run.passes[0]!;
-        if (options.verify || (concurrent > 1 && r === 1)) {
-          pass.digest = await withClient(passUrl, writtenDigest);
-          referenceDigest ??= pass.digest;
-          if (pass.digest !== referenceDigest) log(`WARNING: repeat ${r} wrote different data than repeat 1 (digest)`);
-        }
-        passes.push(pass);
-        await dropDatabase(passDb);
-        log(`${mode} repeat ${r}: pass ${Math.round(pass.wallMs)} ms wall (report ${pass.totalMs} ms: load ${pass.loadMs}, analyze ${pass.analyzeMs}, write ${pass.writeMs}), ` +
-          `${pass.statements} statements, peak RSS ${Math.round(pass.maxRssKb / 1024)} MB, devices ${pass.devices.processed}/${pass.devices.ready}`);
-        checkAbort();
-
-        // the floor on another fresh copy, writing as much as this pass wrote
-        const floorDb = `${prefix}${mode}_r${r}_floor`;
-        const floorUrl = await copyDatabase(floorDb);
-        const floor = await withClient(floorUrl, (sql) => runFloor(sql, mode, {
-          tasks: pass.rowsInserted.task, links: pass.rowsInserted.task_to_event, analyzerIssues: pass.rowsInserted.polycommissue,
-          wraps: pass.rowsUpdated.polycomm_suitcase, alarms: pass.rowsUpdated.polycommalarm,
-          issues: pass.rowsUpdated.polycommissue, receipts: pass.rowsUpdated.receipts,
-        }, nowText));
-        floors.push(floor);
-        await dropDatabase(floorDb);
-        log(`${mode} repeat ${r}: floor ${Math.round(floor.wallMs)} ms (read ${Math.round(floor.readMs)}, insert ${Math.round(floor.insertMs)}, update ${Math.round(floor.updateMs)}); ` +
-          `ratio ${(pass.wallMs / floor.wallMs).toFixed(2)}`);
-      }
-
-      let concurrentResult: Entry['concurrent'];
-      if (concurrent > 1) {
-        const runs: ConcurrentRun[] = [];
-        for (let r = 1; r <= options.repeat; r++) {
+        for (const node of interleaved(nodes, r)) {
           checkAbort();
-          const db = `${prefix}${mode}_c${r}`;
-          const url = await copyDatabase(db);
-          const run = await runClis(concurrent, { cli, mode, nowIso, chunkSize, url: asPassRole(url), reportRoot, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
-          const digest = referenceDigest === undefined ? undefined : await withClient(url, writtenDigest);
-          const result: ConcurrentRun = {
-            wallMs: run.wallMs,
-            passes: run.passes,
-            processedSum: run.passes.reduce((s, p) => s + p.devices.processed, 0),
-            ready: run.passes[0]!.devices.ready,
-            skippedSum: run.passes.reduce((s, p) => s + p.devices.skippedOwnedElsewhere, 0),
-            idleSum: run.passes.reduce((s, p) => s + p.devices.idle, 0),
-            sameDataAsOnePass: digest === undefined ? null : digest === referenceDigest,
-          };
-          runs.push(result);
-          await dropDatabase(db);
-          log(`${mode} concurrent ${r}: ${concurrent} passes in ${Math.round(result.wallMs)} ms wall; processed ${result.processedSum}/${result.ready} ` +
-            `(${run.passes.map((p) => p.devices.processed).join(' + ')}), skipped ${result.skippedSum}, idle ${result.idleSum}, same data: ${String(result.sameDataAsOnePass)}`);
+          const tag = nodes.length > 1 ? ` (node ${node.version})` : '';
+          // one pass of the real CLI on a fresh copy
+          const passDb = `${prefix}${mode}_r${r}_pass`;
+          const passUrl = await copyDatabase(passDb);
+          const run = await runClis(1, { cli, node: node.path, mode, nowIso, chunkSize, url: asPassRole(passUrl), reportRoot, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
+          const pass = run.passes[0]!;
+          if (options.verify || ((concurrent > 1 || nodes.length > 1) && r === 1)) {
+            pass.digest = await withClient(passUrl, writtenDigest);
+            referenceDigest ??= pass.digest;
+            if (pass.digest !== referenceDigest) log(`WARNING: repeat ${r}${tag} wrote different data than the first pass (digest)`);
+          }
+          runs.get(node)!.passes.push(pass);
+          await dropDatabase(passDb);
+          log(`${mode} repeat ${r}${tag}: pass ${Math.round(pass.wallMs)} ms wall (report ${pass.totalMs} ms: load ${pass.loadMs}, analyze ${pass.analyzeMs}, write ${pass.writeMs}), ` +
+            `${pass.statements} statements, peak RSS ${Math.round(pass.maxRssKb / 1024)} MB, devices ${pass.devices.processed}/${pass.devices.ready}`);
+          checkAbort();
+
+          // the floor on another fresh copy, writing as much as this pass wrote
+          const floorDb = `${prefix}${mode}_r${r}_floor`;
+          const floorUrl = await copyDatabase(floorDb);
+          const floor = await withClient(floorUrl, (sql) => runFloor(sql, mode, {
+            tasks: pass.rowsInserted.task, links: pass.rowsInserted.task_to_event, analyzerIssues: pass.rowsInserted.polycommissue,
+            wraps: pass.rowsUpdated.polycomm_suitcase, alarms: pass.rowsUpdated.polycommalarm,
+            issues: pass.rowsUpdated.polycommissue, receipts: pass.rowsUpdated.receipts,
+          }, nowText));
+          runs.get(node)!.floors.push(floor);
+          await dropDatabase(floorDb);
+          log(`${mode} repeat ${r}${tag}: floor ${Math.round(floor.wallMs)} ms (read ${Math.round(floor.readMs)}, insert ${Math.round(floor.insertMs)}, update ${Math.round(floor.updateMs)}); ` +
+            `ratio ${(pass.wallMs / floor.wallMs).toFixed(2)}`);
         }
-        const medianWallMs = median(runs.map((x) => x.wallMs));
-        concurrentResult = { runs, medianWallMs, speedup: medianWallMs / median(passes.map((p) => p.wallMs)) };
       }
 
-      const config: Entry['config'] = {
-        mode, devices: options.devices, hours: options.hours, customerEveryMinutes, chunkSize, seed, repeat: options.repeat, concurrent,
-        ...(options.nodeFlags && options.nodeFlags.length > 0 ? { nodeFlags: options.nodeFlags } : {}),
-        ...(options.label ? { label: options.label } : {}),
-      };
-      const passWallMs = median(passes.map((p) => p.wallMs));
-      const floorMs = median(floors.map((f) => f.wallMs));
-      const entry: Entry = {
-        key: entryKey(config),
-        command: options.command ?? 'runBench()',
-        date: new Date().toISOString(),
-        machine: machine(),
-        build: buildInfo(cli),
-        postgres: pgVersion,
-        loadBefore,
-        loadAfter: loadavg(),
-        config,
-        dataset: { rows, generateMs, loadMs, vacuumMs },
-        pending,
-        passes,
-        floors,
-        median: {
-          passWallMs,
-          passTotalMs: median(passes.map((p) => p.totalMs)),
-          loadMs: median(passes.map((p) => p.loadMs)),
-          analyzeMs: median(passes.map((p) => p.analyzeMs)),
-          writeMs: median(passes.map((p) => p.writeMs)),
-          floorMs,
-          ratio: pairedRatio(passes, floors),
-        },
-        ...(concurrentResult ? { concurrent: concurrentResult } : {}),
-      };
-      entries.push(entry);
+      if (concurrent > 1) {
+        for (let r = 1; r <= options.repeat; r++) {
+          for (const node of interleaved(nodes, r)) {
+            checkAbort();
+            const db = `${prefix}${mode}_c${r}`;
+            const url = await copyDatabase(db);
+            const run = await runClis(concurrent, { cli, node: node.path, mode, nowIso, chunkSize, url: asPassRole(url), reportRoot, children, cpuProfDir: options.cpuProfDir, nodeFlags: options.nodeFlags });
+            const digest = referenceDigest === undefined ? undefined : await withClient(url, writtenDigest);
+            const result: ConcurrentRun = {
+              wallMs: run.wallMs,
+              passes: run.passes,
+              processedSum: run.passes.reduce((s, p) => s + p.devices.processed, 0),
+              ready: run.passes[0]!.devices.ready,
+              skippedSum: run.passes.reduce((s, p) => s + p.devices.skippedOwnedElsewhere, 0),
+              idleSum: run.passes.reduce((s, p) => s + p.devices.idle, 0),
+              sameDataAsOnePass: digest === undefined ? null : digest === referenceDigest,
+            };
+            runs.get(node)!.concurrent.push(result);
+            await dropDatabase(db);
+            log(`${mode} concurrent ${r}${nodes.length > 1 ? ` (node ${node.version})` : ''}: ${concurrent} passes in ${Math.round(result.wallMs)} ms wall; processed ${result.processedSum}/${result.ready} ` +
+              `(${run.passes.map((p) => p.devices.processed).join(' + ')}), skipped ${result.skippedSum}, idle ${result.idleSum}, same data: ${String(result.sameDataAsOnePass)}`);
+          }
+        }
+      }
+
+      const loadAfter = loadavg();
+      for (const node of nodes) {
+        const { passes, floors, concurrent: concurrentRuns } = runs.get(node)!;
+        const passWallMs = median(passes.map((p) => p.wallMs));
+        const medianConcurrentMs = median(concurrentRuns.map((x) => x.wallMs));
+        const config: Entry['config'] = {
+          mode, devices: options.devices, hours: options.hours, customerEveryMinutes, chunkSize, seed, repeat: options.repeat, concurrent,
+          ...(options.nodeFlags && options.nodeFlags.length > 0 ? { nodeFlags: options.nodeFlags } : {}),
+          ...(options.nodes ? { node: node.version } : {}),
+          ...(options.label ? { label: options.label } : {}),
+        };
+        entries.push({
+          key: entryKey(config),
+          command: options.command ?? 'runBench()',
+          date: new Date().toISOString(),
+          machine: { ...machine(), node: node.version },
+          build: buildInfo(cli),
+          postgres: pgVersion,
+          loadBefore,
+          loadAfter,
+          config,
+          dataset: { rows, generateMs, loadMs, vacuumMs },
+          pending,
+          passes,
+          floors,
+          median: {
+            passWallMs,
+            passTotalMs: median(passes.map((p) => p.totalMs)),
+            loadMs: median(passes.map((p) => p.loadMs)),
+            analyzeMs: median(passes.map((p) => p.analyzeMs)),
+            writeMs: median(passes.map((p) => p.writeMs)),
+            floorMs: median(floors.map((f) => f.wallMs)),
+            ratio: pairedRatio(passes, floors),
+          },
+          ...(concurrent > 1 ? { concurrent: { runs: concurrentRuns, medianWallMs: medianConcurrentMs, speedup: medianConcurrentMs / passWallMs } } : {}),
+        });
+      }
     }
     if (options.keep) {
       kept = true;
@@ -409,9 +423,29 @@ function cliEnv(url: string): NodeJS.ProcessEnv {
  * whatever it started. (Its peak RSS is its own: the pass report reads VmHWM,
  * not getrusage, which would also count the image of this 400 MB process.)
  */
-function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+function spawnCli(node: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(node, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 }
+
+export interface NodeBinary {
+  path: string;
+  /** its `--version`, e.g. v24.22.3 */
+  version: string;
+}
+
+/** Each node binary with its version; a path that does not run is an error naming it. */
+export function nodeBinaries(paths: string[]): NodeBinary[] {
+  return paths.map((path) => {
+    try {
+      return { path, version: execFileSync(path, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() };
+    } catch (error) {
+      throw new Error(`--node ${path} does not run: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  });
+}
+
+/** The order of repeat `r` (from 1): as given on odd repeats, reversed on even ones, so no node always goes first. */
+export const interleaved = <T>(items: readonly T[], r: number): T[] => (r % 2 === 1 ? [...items] : [...items].reverse());
 
 /** Kills a child started by spawnCli (its whole process group). */
 function killChild(child: ChildProcess): void {
@@ -443,12 +477,14 @@ function completion(child: ChildProcess, children: Set<ChildProcess>, what: stri
 }
 
 /** Runs a CLI command to completion (e.g. migrate); throws with its output on failure. */
-async function runCliCommand(cli: string, args: string[], url: string, children: Set<ChildProcess>): Promise<void> {
-  await completion(spawnCli([cli, ...args], cliEnv(url)), children, args.join(' '));
+async function runCliCommand(node: string, cli: string, args: string[], url: string, children: Set<ChildProcess>): Promise<void> {
+  await completion(spawnCli(node, [cli, ...args], cliEnv(url)), children, args.join(' '));
 }
 
 interface CliRunOptions {
   cli: string;
+  /** the node binary */
+  node: string;
   mode: Mode;
   nowIso: string;
   chunkSize: number;
@@ -466,7 +502,7 @@ async function runClis(n: number, o: CliRunOptions): Promise<{ wallMs: number; p
   const started = performance.now();
   const nodeFlags = [...(o.nodeFlags ?? []), ...(o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [])];
   const ends = await Promise.all(dirs.map(async (dir) => {
-    const child = spawnCli([
+    const child = spawnCli(o.node, [
       ...nodeFlags, o.cli, '--mode', o.mode, '--now', o.nowIso, '--report-dir', dir, '--chunk-size', String(o.chunkSize),
     ], env);
     return { wallMs: (await completion(child, o.children, 'the pass')) - started, dir };
@@ -500,10 +536,10 @@ function passRun(wallMs: number, r: PassReport): PassRun {
 // ---------------------------------------------------------------------------
 // The core micro-benchmark (bench/core-bench.ts, another engineer's file): run and parse.
 
-export async function runCoreBench(): Promise<CoreFigure[]> {
+export async function runCoreBench(node: string = process.execPath): Promise<CoreFigure[]> {
   const script = resolve(HERE, 'core-bench.ts');
   const out = await new Promise<string>((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(node, ['--expose-gc', '--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
     child.stdout.on('data', (d: Buffer) => { text += d.toString(); process.stdout.write(d); });
     child.on('error', reject);
@@ -522,6 +558,35 @@ export async function runCoreBench(): Promise<CoreFigure[]> {
   }
   if (lines.length === 0) throw new Error(`could not read core-bench's output:\n${out}`);
   return lines;
+}
+
+/**
+ * core-bench on each node, `rounds` rounds interleaved (A B, B A, ...), the best
+ * figure per case and node; printed side by side and, with --out, recorded as
+ * results.coreByNode (results.core, the target's figure, is left as it is).
+ */
+async function coreOnNodes(paths: string[], rounds: number, command: string, mdPath: string | undefined, jsonPath: string | undefined): Promise<void> {
+  const nodes = nodeBinaries(paths);
+  const loadBefore = loadavg();
+  const best = new Map<NodeBinary, CoreFigure[]>();
+  for (let r = 1; r <= rounds; r++) {
+    for (const node of interleaved(nodes, r)) {
+      process.stderr.write(`core-bench round ${r}/${rounds} on node ${node.version} (${node.path})\n`);
+      best.set(node, bestFigures(best.get(node) ?? [], await runCoreBench(node.path)));
+    }
+  }
+  const results: CoreResult[] = nodes.map((node) => ({
+    command, rounds, date: new Date().toISOString(), machine: { ...machine(), node: node.version }, loadBefore, loadAfter: loadavg(), lines: best.get(node)!,
+  }));
+  console.log('');
+  console.log(textTable(coreSideBySide(results)));
+  if (mdPath && jsonPath) {
+    const file = readResults(jsonPath);
+    file.coreByNode = results;
+    writeResults(jsonPath, file);
+    renderFile(mdPath, file);
+    console.log(`recorded in ${jsonPath} and ${mdPath}`);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -554,6 +619,7 @@ async function main(): Promise<number> {
       seed: { type: 'string' },
       verify: { type: 'boolean', default: false },
       cli: { type: 'string' },
+      node: { type: 'string', multiple: true },
       'cpu-prof': { type: 'string' },
       'node-flags': { type: 'string' },
       label: { type: 'string' },
@@ -573,6 +639,12 @@ async function main(): Promise<number> {
     if (!mdPath || !jsonPath) throw new Error('--render needs --out');
     renderFile(mdPath, readResults(jsonPath));
     console.log(`rendered ${mdPath} from ${jsonPath}`);
+    return 0;
+  }
+  const nodeList = values.node ?? process.env.BENCH_NODE?.split(',').filter(Boolean);
+  const nodePaths = nodeList && nodeList.length > 0 ? nodeList.map((p) => (p.includes('/') ? resolve(p) : p)) : undefined;
+  if (values.core && nodePaths) {
+    await coreOnNodes(nodePaths, positiveInt('repeat', values.repeat, 3), command, mdPath, jsonPath);
     return 0;
   }
   if (values.core) {
@@ -640,6 +712,7 @@ async function main(): Promise<number> {
     seed: positiveInt('seed', values.seed, 7),
     ...(serverUrl ? { serverUrl } : {}),
     ...(values.cli ? { cli: resolve(values.cli) } : {}),
+    ...(nodePaths ? { nodes: nodePaths } : {}),
     ...(values['cpu-prof'] ? { cpuProfDir: resolve(values['cpu-prof']) } : {}),
     ...(values['node-flags'] ? { nodeFlags: values['node-flags'].split(/\s+/).filter(Boolean) } : {}),
     verify: values.verify,

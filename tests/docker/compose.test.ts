@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logLines, type CliResult } from '../harness/cli.js';
 import { grantsSql } from '../harness/roles.js';
 import { freePort } from '../harness/embedded.js';
+import { pathWithTestNode } from '../harness/node-path.js';
 import { waitFor } from '../harness/wait.js';
 import type { PassReport } from '../../src/shell/report.js';
 import { ROOT } from './global-setup.js';
@@ -140,7 +141,7 @@ describe.skipIf(!!skip)('docker-compose.yml with docker-compose 1.29', () => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_OPTIONS'));
     const r = await new Promise<{ code: number | null; output: string }>((resolve) => {
       const child = spawn('npx', ['vitest', 'run', '--project', 'db', 'tests/harness/harness.test.ts', 'tests/ship/seed.test.ts'], {
-        cwd: ROOT, env: { ...env, TEST_DATABASE_URL: databaseUrl(), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: ROOT, env: { ...env, PATH: pathWithTestNode(), TEST_DATABASE_URL: databaseUrl(), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d.toString()));

@@ -6,7 +6,7 @@
 // dist). Where no engine can be had (not root, no apt) every docker test is
 // skipped with one line saying why; in CI (CI=true) that is a failure.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ declare module 'vitest' {
     dockerImage: string;
     /** Why the docker tests are skipped ('' when they run). */
     dockerSkip: string;
-    /** The node:20-bookworm-slim (stand-in) the image was built from. */
+    /** The node:24-bookworm-slim (stand-in) the image was built from. */
     dockerNodeImage: string;
     /** The postgres:15 (stand-in) for compose. */
     dockerPostgresImage: string;
@@ -28,7 +28,14 @@ declare module 'vitest' {
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HERE = join(ROOT, 'tests', 'docker');
 export const IMAGE = 'polycomm-analyzer:test';
-export const NODE_IMAGE = 'polycomm-stand-in/node:20-bookworm-slim';
+/** The Dockerfile's base image, `ARG NODE_IMAGE`'s default (node:24-bookworm-slim): the one place that names the image's Node. */
+export const OFFICIAL_NODE_IMAGE = (() => {
+  const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+  if (!base) throw new Error('docker tests: the Dockerfile has no ARG NODE_IMAGE=...');
+  return base;
+})();
+/** Its stand-in (tests/docker/stand-ins/build.sh: Debian and CI's pinned Node of the same major). */
+export const NODE_IMAGE = `polycomm-stand-in/${OFFICIAL_NODE_IMAGE}`;
 export const POSTGRES_IMAGE = 'polycomm-stand-in/postgres:15';
 
 /** The tracked files as they are in the work tree, copied into a fresh folder (a clean checkout). */

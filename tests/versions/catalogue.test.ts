@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { pathWithTestNode } from '../harness/node-path.js';
 import { startVersion, VERSIONS } from './servers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -14,7 +15,7 @@ function vitest(url: string): Promise<{ code: number | null; output: string }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_OPTIONS'));
   return new Promise((resolve) => {
     const child = spawn('npx', ['vitest', 'run', '--project', 'db', ...FILES], {
-      cwd: ROOT, env: { ...env, TEST_DATABASE_URL: url, NO_COLOR: '1', ANALYZER_FAULT_TESTS: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ROOT, env: { ...env, PATH: pathWithTestNode(), TEST_DATABASE_URL: url, NO_COLOR: '1', ANALYZER_FAULT_TESTS: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
