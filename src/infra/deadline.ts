@@ -66,6 +66,7 @@ export function withDeadline<T>(pending: Pending<T>, limits: QueryLimits, onSile
         clearTimeout(timer);
         if (state === 'given up') return;
         const cancelled = state === 'cancelling' && (error as { code?: unknown } | null)?.code === '57014';
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the driver's own error, passed on as it came
         reject(cancelled ? new QueryTimeout(`no answer from the server within ${seconds(limits.queryMs)}: the statement was cancelled (QUERY_TIMEOUT)`) : error);
       },
     );
@@ -122,6 +123,8 @@ export function guardQueries(sql: Sql, limits: QueryLimits, onSilentConnection: 
     return run;
   };
   const bound = <T>(query: DriverQuery<T>, serial: boolean): DriverQuery<T> => {
+    // the query's own then(), called with the query as `this` (pendingQuery)
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(query, ...) only
     const then = query.then;
     let raced: Promise<T> | undefined;
     // the query runs when first awaited: its wait is bounded from then on

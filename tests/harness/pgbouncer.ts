@@ -94,7 +94,7 @@ export async function startPgBouncer(serverUrl: string, options: PgBouncerOption
   } catch (error) {
     kill();
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`PgBouncer did not start: ${(error as Error).message}\n${log()}`);
+    throw new Error(`PgBouncer did not start: ${(error as Error).message}\n${log()}`, { cause: error });
   }
   return {
     port,
