@@ -54,3 +54,7 @@ create table if not exists analyzer_run (
   error       text
 );
 create index if not exists analyzer_run_mode_started_idx on analyzer_run (mode, started_at desc);
+-- When a 'running' row's pass must have ended (its MAX_DURATION and the time to
+-- record its outcome past its start; NULL: no limit): a later pass marks such a
+-- row failed, so a pass killed or cut off from the server is not 'running' forever.
+alter table analyzer_run add column if not exists expires_at timestamptz;

@@ -7,6 +7,7 @@ import { createSecureContext } from 'node:tls';
 import { join } from 'node:path';
 import { IANAZone } from 'luxon';
 import type { Mode } from '../core/index.js';
+import { parseConnectionUrl, urlParams } from './connection-url.js';
 
 export class ConfigError extends Error {}
 
@@ -51,6 +52,12 @@ export interface ConnectionConfig {
   statementTimeout: number;
   /** lock_timeout, ms, 0 = none (LOCK_TIMEOUT). */
   lockTimeout: number;
+  /** Seconds a statement may go without an answer before it is cancelled, 0 = no limit (QUERY_TIMEOUT). */
+  queryTimeout: number;
+  /** Seconds to wait for a cancelled statement to end before the connection is taken as lost (CANCEL_TIMEOUT). */
+  cancelTimeout: number;
+  /** Seconds of silence on the socket before TCP keepalive probes start, 0 = off (TCP_KEEPALIVE). */
+  tcpKeepalive: number;
 }
 
 export interface LogConfig {
@@ -75,6 +82,8 @@ export interface PassConfig extends ConnectionConfig, LogConfig, ObservabilityCo
   runHistoryDays: number;
   /** ANALYZER_NOW: pretend the pass starts at this Moscow wall-clock time (replays, tests). */
   now: string | undefined;
+  /** MAX_DURATION: seconds after which the pass stops as on SIGTERM, 0 = no limit. */
+  maxDuration: number;
 }
 
 /** Where a pass's metrics go and how it shows progress (README "Monitoring"). */
@@ -166,8 +175,11 @@ export const CONNECTION_SETTINGS: SettingSpec[] = [
   { key: 'databaseUrl', flag: '--database-url <url>', env: 'DATABASE_URL', description: 'PostgreSQL connection URL (else the standard PG* variables); libpq parameters sslmode, sslrootcert, sslcert, sslkey, hostaddr apply' },
   { key: 'databaseUrlFile', flag: '--database-url-file <path>', env: 'DATABASE_URL_FILE', description: 'read the connection URL from this file (a mounted secret); exclusive with DATABASE_URL' },
   { key: 'connectTimeout', flag: '--connect-timeout <seconds>', env: 'CONNECT_TIMEOUT', description: 'how long to retry an unreachable database before giving up', default: '20', parse: wholeNumber(label('CONNECT_TIMEOUT', '--connect-timeout'), 1) },
-  { key: 'statementTimeout', flag: '--statement-timeout <ms>', env: 'STATEMENT_TIMEOUT', description: 'statement_timeout of the pass, 0 = none', default: '0', parse: wholeNumber(label('STATEMENT_TIMEOUT', '--statement-timeout'), 0) },
-  { key: 'lockTimeout', flag: '--lock-timeout <ms>', env: 'LOCK_TIMEOUT', description: 'lock_timeout of the pass, 0 = none', default: '0', parse: wholeNumber(label('LOCK_TIMEOUT', '--lock-timeout'), 0) },
+  { key: 'statementTimeout', flag: '--statement-timeout <ms>', env: 'STATEMENT_TIMEOUT', description: "statement_timeout of the pass's transactions (SET LOCAL), 0 = none", default: '0', parse: wholeNumber(label('STATEMENT_TIMEOUT', '--statement-timeout'), 0) },
+  { key: 'lockTimeout', flag: '--lock-timeout <ms>', env: 'LOCK_TIMEOUT', description: "lock_timeout of the pass's transactions (SET LOCAL), 0 = none", default: '0', parse: wholeNumber(label('LOCK_TIMEOUT', '--lock-timeout'), 0) },
+  { key: 'queryTimeout', flag: '--query-timeout <seconds>', env: 'QUERY_TIMEOUT', description: 'longest wait for the answer to one statement: past it the statement is cancelled, 0 = no limit', default: '15', parse: wholeNumber(label('QUERY_TIMEOUT', '--query-timeout'), 0) },
+  { key: 'cancelTimeout', flag: '--cancel-timeout <seconds>', env: 'CANCEL_TIMEOUT', description: 'after a cancel, how long to wait for the statement to end before the connection is taken as lost', default: '5', parse: wholeNumber(label('CANCEL_TIMEOUT', '--cancel-timeout'), 1) },
+  { key: 'tcpKeepalive', flag: '--tcp-keepalive <seconds>', env: 'TCP_KEEPALIVE', description: 'idle seconds before TCP keepalive probes on the connection, 0 = off', default: '10', parse: wholeNumber(label('TCP_KEEPALIVE', '--tcp-keepalive'), 0) },
 ];
 
 export const LOG_SETTINGS: SettingSpec[] = [
@@ -192,6 +204,7 @@ export const PASS_SETTINGS: SettingSpec[] = [
   { key: 'chunkSize', flag: '--chunk-size <devices>', env: 'CHUNK_SIZE', description: 'most devices loaded per chunk', default: '50', parse: wholeNumber(label('CHUNK_SIZE', '--chunk-size'), 1) },
   { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'CHUNK_EVENTS', description: 'pending rows a chunk aims at (bounds memory), 0 = devices only', default: '20000', parse: wholeNumber(label('CHUNK_EVENTS', '--chunk-events'), 0) },
   { key: 'runHistoryDays', flag: '--run-history-days <days>', env: 'RUN_HISTORY_DAYS', description: 'keep analyzer_run rows this long', default: '90', parse: wholeNumber(label('RUN_HISTORY_DAYS', '--run-history-days'), 1) },
+  { key: 'maxDuration', flag: '--max-duration <seconds>', env: 'MAX_DURATION', description: 'stop the pass after this long as SIGTERM does (chunks written are kept, the run is interrupted), 0 = no limit', default: '1500', parse: wholeNumber(label('MAX_DURATION', '--max-duration'), 0) },
   { key: 'now', flag: '--now <time>', env: 'ANALYZER_NOW', description: "pretend 'now' is this wall-clock time of --timezone (ISO, for replays and tests)", parse: text },
 ];
 
@@ -224,7 +237,7 @@ function boolean(value: unknown, name: string): boolean {
 export function parseConnection(raw: Raw, env: Env = process.env): ConnectionConfig {
   const s = settings(raw, CONNECTION_SETTINGS);
   const databaseUrl = connectionUrl(raw, env);
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+  if (databaseUrl !== undefined && parseConnectionUrl(databaseUrl) === undefined) {
     throw new ConfigError('invalid DATABASE_URL / --database-url: expected postgres://user:password@host:port/database');
   }
   const params = urlParams(databaseUrl);
@@ -237,6 +250,9 @@ export function parseConnection(raw: Raw, env: Env = process.env): ConnectionCon
     connectTimeout: s.connectTimeout as number,
     statementTimeout: s.statementTimeout as number,
     lockTimeout: s.lockTimeout as number,
+    queryTimeout: s.queryTimeout as number,
+    cancelTimeout: s.cancelTimeout as number,
+    tcpKeepalive: s.tcpKeepalive as number,
   };
 }
 
@@ -301,6 +317,7 @@ export function parsePass(raw: Raw, env: Env): PassConfig {
     chunkEvents: s.chunkEvents as number,
     runHistoryDays: s.runHistoryDays as number,
     now: s.now as string | undefined,
+    maxDuration: s.maxDuration as number,
   };
 }
 
@@ -332,12 +349,6 @@ function readUrlFile(path: string, what: string): string {
   const url = content.trim();
   if (url === '') throw new ConfigError(`${what} ${path} is empty: expected the connection URL`);
   return url;
-}
-
-/** The URL's query parameters (read by hand: a multi-host URL is no WHATWG URL). */
-export function urlParams(url: string | undefined): URLSearchParams {
-  if (url === undefined || !url.includes('?')) return new URLSearchParams();
-  return new URLSearchParams(url.slice(url.indexOf('?') + 1));
 }
 
 /** ~/.postgresql/NAME when it exists: libpq's default certificate locations. */

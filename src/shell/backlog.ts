@@ -4,7 +4,8 @@
 // deadline: a pass whose database went away still reports and exits at once.
 import { selectReady, type Mode } from '../core/index.js';
 import { readNow } from '../infra/clock.js';
-import { describeError, type Sql } from '../infra/db.js';
+import { describeError } from '../infra/db-errors.js';
+import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/log.js';
 import { pendingBacklog, type BacklogRow } from '../sql/backlog.js';
 import { selectReadyCodes } from '../sql/ready-devices.js';

@@ -2,7 +2,8 @@
 // the report's status and error, the run-history row and the stderr line all
 // follow. Deciding it is pure: the command gathers the evidence (how the pass
 // ended, whether its connection was seen closing, a stop signal) and asks.
-import { DatabaseUnreachable, describeError } from '../infra/db.js';
+import { DatabaseUnreachable, describeError, isConnectionCode } from '../infra/db-errors.js';
+import { ServerSilent } from '../infra/deadline.js';
 import { EXIT } from '../infra/exit-codes.js';
 
 /** How the pass's work came to an end, as the command saw it. */
@@ -43,11 +44,9 @@ export interface Evidence {
 /** Errors after which this session (and its locks) cannot go on. */
 export class PassAborted extends Error {}
 
-const CONNECTION_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
-
-/** The error says the connection is gone (a socket error, or PostgreSQL's own "terminating connection"). */
+/** The error says the connection is gone (a socket error, PostgreSQL's own "terminating connection", a server silent past the limits). */
 export function isConnectionLost(error: unknown): boolean {
-  return error instanceof PassAborted || CONNECTION_CODES.has((error as { code?: string } | null)?.code ?? '');
+  return error instanceof PassAborted || error instanceof ServerSilent || isConnectionCode(error);
 }
 
 /** Thrown from inside postgres.js (its stack starts in the driver's files). */

@@ -1,20 +1,25 @@
 // One analysis pass: the imperative shell around the pure core. It finds the
-// ready devices (R1), owns them chunk by chunk (R19), loads their pending rows
-// with one query per table per chunk (R2), lets the core decide, and writes
-// each device's plan in its own transaction (R16-R18). Each step returns what
-// it did; the pass adds it to the tally the report is built from.
+// ready devices (R1), then takes them a chunk at a time, each chunk in one
+// transaction: own the devices (R19, transaction-scoped advisory locks), load
+// their pending rows with one query per table (R2), let the core decide, and
+// write the plans (R16-R18); the COMMIT releases the devices. Nothing of a
+// chunk outlives its transaction, so the pass works the same directly and
+// through a transaction pooler. Each step returns what it did; the pass adds
+// it to the tally the report is built from.
 import type { PassConfig } from '../infra/config.js';
 import { analyzeDevice, formatMicros, releaseScratch, selectReady, type DeviceInput, type DevicePlan, type Micros, type ReadyDevice, type Settings } from '../core/index.js';
 import { firstChunkSize, nextChunkSize, type ChunkBounds } from './chunks.js';
 import { countNewRows, longestTable, planRows, sliceRows } from '../sql/plan-rows.js';
-import { describeError, type Sql } from '../infra/db.js';
+import { describeError } from '../infra/db-errors.js';
+import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/log.js';
 import { loadDevices } from './load.js';
 import { isConnectionLost, PassAborted } from './outcome.js';
 import { hasWrites, recordChunk, recordReady, type ChunkResult, type PassTally } from './report.js';
 import type { PassProgress } from './progress.js';
+import { inTransaction } from './session.js';
 import { allocateIds } from '../sql/allocate-ids.js';
-import { tryLockDevices, unlockDevices } from '../sql/device-locks.js';
+import { tryLockDevices } from '../sql/device-locks.js';
 import { presentIssueTypes } from '../sql/issue-types.js';
 import { RowError } from '../sql/packed-rows.js';
 import { selectReadyCodes } from '../sql/ready-devices.js';
@@ -25,7 +30,7 @@ export interface PassContext {
   logger: Logger;
   config: PassConfig;
   now: Micros;
-  /** Set by a signal handler: take no new device. */
+  /** Set by a signal handler or the pass's time limit: take no new device. */
   stop: { requested: boolean };
   /** Told after each chunk (README "Monitoring": progress on long passes). */
   progress?: PassProgress;
@@ -33,48 +38,49 @@ export interface PassContext {
 
 const elapsed = (since: number) => Math.round(performance.now() - since);
 
+type Failed = ChunkResult['failed'][number];
+
+/** What the devices of one transaction came to: plans to commit, devices failed before the write, rows loaded. */
+interface Attempt {
+  /** devices whose ownership was asked for (claimed or skipped, or in flight when the claim failed) */
+  tried: ReadyDevice[];
+  claimed: ReadyDevice[];
+  skipped: number[];
+  plans: DevicePlan[];
+  failed: Failed[];
+  events: number;
+  durationsMs: ChunkResult['durationsMs'];
+}
+
+/** Thrown inside a chunk's transaction when a stop was asked for after the load: it rolls back, nothing is written. */
+class Stopped extends Error {}
+
 /**
  * The pass: each step returns what it did and the tally adds it up, so a pass
  * that ends early (a lost connection, a stop signal) still reports every
  * chunk it finished.
  */
 export async function runPass(ctx: PassContext, tally: PassTally): Promise<void> {
-  const { sql, config } = ctx;
-  const settings: Settings = { mode: config.mode, lastEventTime: config.lastEventTime, timedeltaCheck: config.timedeltaCheck };
   const devices = await findReady(ctx, tally);
-  const issueTypes = config.mode === 'receipts' ? await presentIssueTypes(sql, [7, 8, 9]) : new Set<number>();
-  const bounds: ChunkBounds = { maxDevices: config.chunkSize, targetEvents: config.chunkEvents };
+  const issueTypes = ctx.config.mode === 'receipts' ? await presentIssueTypes(ctx.sql, [7, 8, 9]) : new Set<number>();
+  const bounds: ChunkBounds = { maxDevices: ctx.config.chunkSize, targetEvents: ctx.config.chunkEvents };
   let size = firstChunkSize(bounds);
   const cursor = { next: 0 }; // the first device not tried yet
   while (cursor.next < devices.length && !ctx.stop.requested) {
-    const claim = await claimChunk(ctx, devices, cursor, size);
-    const chunk: ChunkResult = { claimed: claim.mine.length, skipped: claim.skipped, done: [], failed: [], durationsMs: { load: 0, analyze: 0, write: 0 } };
+    const chunk: ChunkResult = { claimed: 0, skipped: [], done: [], failed: [], durationsMs: { load: 0, analyze: 0, write: 0 } };
     let lost: PassAborted | undefined;
     let events = 0;
     try {
-      if (claim.mine.length === 0) break; // the list is exhausted
-      const loaded = await loadChunk(ctx, claim.mine);
-      chunk.failed.push(...loaded.failed);
-      chunk.durationsMs.load = loaded.ms;
-      if (ctx.stop.requested) break;
-      events = countEvents(loaded.inputs);
-      size = nextChunkSize(bounds, size, claim.mine.length, events);
-      const analyzed = analyzeChunk(ctx, settings, claim.mine, loaded.inputs, issueTypes);
-      chunk.failed.push(...analyzed.failed);
-      chunk.durationsMs.analyze = analyzed.ms;
-      releaseScratch(); // the core's scratch memory of this chunk's biggest device is not kept to the end of the pass
-      const written = await writeChunk(ctx, analyzed.plans);
-      chunk.done.push(...written.done);
-      chunk.failed.push(...written.failed);
-      chunk.durationsMs.write = written.ms;
-      lost = written.lost;
+      const result = await processChunk(ctx, issueTypes, (tx, tried) => claimChunk(ctx, tx, devices, cursor, size, tried), chunk);
+      lost = result.lost;
+      events = result.events;
+      if (chunk.claimed > 0) size = nextChunkSize(bounds, size, chunk.claimed, events);
     } finally {
       recordChunk(tally, chunk);
       ctx.progress?.chunkDone(events); // after the tally: the line shows this chunk's devices as done
-      // a lost connection has already released the locks with the session
-      await unlockDevices(sql, claim.mine.map((d) => d.id)).catch(() => undefined);
     }
     if (lost) throw lost;
+    if (chunk.claimed === 0 && cursor.next >= devices.length) break; // the list is exhausted
   }
 }
 
@@ -100,18 +106,27 @@ async function findReady(ctx: PassContext, tally: PassTally): Promise<ReadyDevic
   return ready.devices;
 }
 
+interface Claim {
+  mine: ReadyDevice[];
+  skipped: number[];
+}
+
+/** Owns devices in a transaction, telling `tried` each device it asks for before it asks. */
+type Claimer = (tx: Sql, tried: ReadyDevice[]) => Promise<Claim>;
+
 /**
- * Claims `size` devices (R19): one owned by another pass is skipped and the
- * next one tried, so every chunk is full and passes running together take
- * whole chunks in turn rather than fragments of each other's.
+ * Claims `size` devices in `tx` (R19): one owned by another pass is skipped
+ * and the next one tried, so every chunk is full and passes running together
+ * take whole chunks in turn rather than fragments of each other's.
  */
-async function claimChunk(ctx: PassContext, devices: ReadyDevice[], cursor: { next: number }, size: number): Promise<{ mine: ReadyDevice[]; skipped: number[] }> {
+async function claimChunk(ctx: PassContext, tx: Sql, devices: ReadyDevice[], cursor: { next: number }, size: number, tried: ReadyDevice[]): Promise<Claim> {
   const mine: ReadyDevice[] = [];
   const skipped: number[] = [];
   while (mine.length < size && cursor.next < devices.length) {
     const candidates = devices.slice(cursor.next, cursor.next + size - mine.length);
     cursor.next += candidates.length;
-    const owned = new Set(await tryLockDevices(ctx.sql, candidates.map((d) => d.id)));
+    tried.push(...candidates);
+    const owned = new Set(await tryLockDevices(tx, candidates.map((d) => d.id)));
     for (const d of candidates) {
       if (owned.has(d.id)) {
         mine.push(d);
@@ -124,31 +139,122 @@ async function claimChunk(ctx: PassContext, devices: ReadyDevice[], cursor: { ne
   return { mine, skipped };
 }
 
+/**
+ * One chunk in one transaction: claim, load, analyse, write, commit. Should
+ * that fail for a reason other than a lost connection, each device is tried
+ * again in a transaction of its own (owned, loaded, analysed and written
+ * afresh), so one bad device rolls back alone and the others are written (R18).
+ */
+async function processChunk(
+  ctx: PassContext,
+  issueTypes: Set<number>,
+  claim: Claimer,
+  chunk: ChunkResult,
+): Promise<{ events: number; lost?: PassAborted }> {
+  const attempt = newAttempt();
+  try {
+    await runAttempt(ctx, issueTypes, claim, attempt);
+    settle(chunk, attempt, attempt.plans);
+    return { events: attempt.events };
+  } catch (error) {
+    settle(chunk, attempt, []);
+    if (error instanceof Stopped) return { events: attempt.events };
+    if (isConnectionLost(error)) return { events: attempt.events, lost: new PassAborted(`connection lost while writing: ${describeError(error)}`) };
+    // every device asked for that neither failed on its own nor was owned elsewhere
+    const retry = attempt.tried.filter((d) => !attempt.skipped.includes(d.id) && !attempt.failed.some((f) => f.failure.deviceId === d.id));
+    if (retry.length === 1 && attempt.tried.length === 1) {
+      chunk.failed.push(fail(ctx, retry[0]!.id, describeError(error), attempt.plans[0]));
+      return { events: attempt.events };
+    }
+    ctx.logger.warn(`writing a chunk of ${retry.length} devices failed (${describeError(error)}): retrying device by device`);
+    return { events: attempt.events, lost: await retryOneByOne(ctx, issueTypes, retry, chunk) };
+  }
+}
+
+/** Each device in a transaction of its own: a failure is that device's alone. */
+async function retryOneByOne(ctx: PassContext, issueTypes: Set<number>, devices: ReadyDevice[], chunk: ChunkResult): Promise<PassAborted | undefined> {
+  for (const device of devices) {
+    if (ctx.stop.requested) break;
+    const attempt = newAttempt();
+    try {
+      await runAttempt(ctx, issueTypes, async (tx, tried) => {
+        tried.push(device);
+        const owned = await tryLockDevices(tx, [device.id]);
+        return owned.length === 1 ? { mine: [device], skipped: [] } : { mine: [], skipped: [device.id] };
+      }, attempt);
+      settle(chunk, attempt, attempt.plans);
+    } catch (error) {
+      settle(chunk, attempt, []);
+      if (error instanceof Stopped) break;
+      if (isConnectionLost(error)) return new PassAborted(`connection lost while writing device ${device.id}: ${describeError(error)}`);
+      chunk.failed.push(fail(ctx, device.id, describeError(error), attempt.plans[0]));
+    }
+  }
+  return undefined;
+}
+
+const newAttempt = (): Attempt => ({ tried: [], claimed: [], skipped: [], plans: [], failed: [], events: 0, durationsMs: { load: 0, analyze: 0, write: 0 } });
+
+/** Adds an attempt to the chunk: its claims, skips, failures and times, and `committed` as done. */
+function settle(chunk: ChunkResult, attempt: Attempt, committed: DevicePlan[]): void {
+  chunk.claimed = Math.max(chunk.claimed, attempt.tried.length - attempt.skipped.length);
+  chunk.skipped.push(...attempt.skipped);
+  chunk.failed.push(...attempt.failed);
+  chunk.done.push(...committed);
+  chunk.durationsMs.load += attempt.durationsMs.load;
+  chunk.durationsMs.analyze += attempt.durationsMs.analyze;
+  chunk.durationsMs.write += attempt.durationsMs.write;
+}
+
+/** Claim, load, analyse and write in one transaction; `attempt` says how far it got. Throws to roll back. */
+async function runAttempt(ctx: PassContext, issueTypes: Set<number>, claim: Claimer, attempt: Attempt): Promise<void> {
+  let writeStarted = 0;
+  await inTransaction(ctx.sql, ctx.config, async (tx) => {
+    const claimed = await claim(tx, attempt.tried);
+    attempt.claimed = claimed.mine;
+    attempt.skipped = claimed.skipped;
+    if (claimed.mine.length === 0) return;
+    const loaded = await loadChunk(ctx, tx, claimed.mine);
+    attempt.failed.push(...loaded.failed);
+    attempt.durationsMs.load = loaded.ms;
+    attempt.events = countEvents(loaded.inputs);
+    if (ctx.stop.requested) throw new Stopped('stop requested: the chunk rolls back unwritten');
+    const settings: Settings = { mode: ctx.config.mode, lastEventTime: ctx.config.lastEventTime, timedeltaCheck: ctx.config.timedeltaCheck };
+    const analyzed = analyzeChunk(ctx, settings, claimed.mine, loaded.inputs, issueTypes);
+    attempt.failed.push(...analyzed.failed);
+    attempt.plans = analyzed.plans;
+    attempt.durationsMs.analyze = analyzed.ms;
+    releaseScratch(); // the core's scratch memory of this chunk's biggest device is not kept to the end of the pass
+    writeStarted = performance.now();
+    if (!ctx.config.dryRun) await writePlans(ctx, tx, analyzed.plans.filter(hasWrites));
+  }).finally(() => {
+    if (writeStarted > 0) attempt.durationsMs.write = elapsed(writeStarted); // the COMMIT included
+  });
+}
+
 function countEvents(inputs: Map<number, DeviceInput>): number {
   let events = 0;
   for (const input of inputs.values()) events += input.wraps.length + input.alarms.length + input.issues.length + input.receipts.length;
   return events;
 }
 
-type Failed = ChunkResult['failed'][number];
-
 /**
  * The pending rows of the chunk's devices. A row the process cannot read
  * exactly (an id beyond 2^53) fails its device alone: the chunk is loaded
  * again device by device and the others go on (as R18 does for writes).
  */
-async function loadChunk(ctx: PassContext, devices: ReadyDevice[]): Promise<{ inputs: Map<number, DeviceInput>; failed: Failed[]; ms: number }> {
+async function loadChunk(ctx: PassContext, tx: Sql, devices: ReadyDevice[]): Promise<{ inputs: Map<number, DeviceInput>; failed: Failed[]; ms: number }> {
   const started = performance.now();
   const failed: Failed[] = [];
   try {
-    return { inputs: await loadDevices(ctx.sql, ctx.config.mode, devices), failed, ms: elapsed(started) };
+    return { inputs: await loadDevices(tx, ctx.config.mode, devices), failed, ms: elapsed(started) };
   } catch (error) {
     if (!(error instanceof RowError)) throw error;
   }
   const inputs = new Map<number, DeviceInput>();
   for (const device of devices) {
     try {
-      inputs.set(device.id, (await loadDevices(ctx.sql, ctx.config.mode, [device])).get(device.id)!);
+      inputs.set(device.id, (await loadDevices(tx, ctx.config.mode, [device])).get(device.id)!);
     } catch (deviceError) {
       if (!(deviceError instanceof RowError)) throw deviceError;
       failed.push(fail(ctx, device.id, `loading failed, nothing written for this device: ${deviceError.message}`));
@@ -186,80 +292,31 @@ function analyzeChunk(ctx: PassContext, settings: Settings, devices: ReadyDevice
   return { plans, failed, ms: elapsed(started) };
 }
 
-interface WriteResult {
-  done: DevicePlan[];
-  failed: Failed[];
-  ms: number;
-  /** the connection was lost: the pass cannot go on (the devices done before it stay done) */
-  lost?: PassAborted;
-}
-
-/**
- * Writes a chunk's plans in one transaction (a handful of statements whatever
- * the chunk's size). Should that fail for a reason other than a lost
- * connection, each device is retried in its own transaction, so one bad
- * device rolls back alone and the others are written (R18).
- */
-async function writeChunk(ctx: PassContext, plans: DevicePlan[]): Promise<WriteResult> {
-  const toWrite = ctx.config.dryRun ? [] : plans.filter(hasWrites);
-  const result: WriteResult = { done: plans.filter((p) => !toWrite.includes(p)), failed: [], ms: 0 };
-  if (toWrite.length === 0) return result;
-  const started = performance.now();
-  try {
-    await writeTransaction(ctx, toWrite);
-    result.done.push(...toWrite);
-  } catch (error) {
-    if (isConnectionLost(error)) {
-      result.lost = new PassAborted(`connection lost while writing: ${describeError(error)}`);
-    } else if (toWrite.length === 1) {
-      result.failed.push(fail(ctx, toWrite[0]!.deviceId, describeError(error), toWrite[0]));
-    } else {
-      ctx.logger.warn(`writing a chunk of ${toWrite.length} devices failed (${describeError(error)}): retrying device by device`);
-      await writeOneByOne(ctx, toWrite, result);
-    }
-  }
-  result.ms = elapsed(started);
-  return result;
-}
-
-async function writeOneByOne(ctx: PassContext, plans: DevicePlan[], result: WriteResult): Promise<void> {
-  for (const plan of plans) {
-    if (ctx.stop.requested) break;
-    try {
-      await writeTransaction(ctx, [plan]);
-      result.done.push(plan);
-    } catch (error) {
-      if (isConnectionLost(error)) {
-        result.lost = new PassAborted(`connection lost while writing device ${plan.deviceId}: ${describeError(error)}`);
-        return;
-      }
-      result.failed.push(fail(ctx, plan.deviceId, describeError(error), plan));
-    }
-  }
-}
-
 /** Rows per statement: a chunk's usual plan fits in one; a huge backlog is written in slices. */
 const ROWS_PER_STATEMENT = 50_000;
 
-async function writeTransaction(ctx: PassContext, plans: DevicePlan[]): Promise<void> {
-  await ctx.sql.begin(async (tx) => {
-    const sizes = countNewRows(plans);
-    const ids = await allocateIds(tx as unknown as Sql, sizes.tasks, sizes.links, sizes.issues);
-    const rows = planRows(plans, ids);
-    const total: WriteCounts = { tasks: 0, links: 0, analyzerIssues: 0, wraps: 0, alarms: 0, issues: 0, receipts: 0 };
-    const longest = longestTable(rows);
-    for (let start = 0; start === 0 || start < longest; start += ROWS_PER_STATEMENT) {
-      const slice = longest <= ROWS_PER_STATEMENT ? rows : sliceRows(rows, start, ROWS_PER_STATEMENT);
-      const counts = await writePlan(tx as unknown as Sql, slice, formatMicros(ctx.now));
-      for (const key of Object.keys(total) as (keyof WriteCounts)[]) total[key] += counts[key];
-    }
-    checkCounts(total, {
-      tasks: sizes.tasks, links: sizes.links, analyzerIssues: sizes.issues,
-      wraps: rows.wrap.id.length, alarms: rows.alarmIds.length, issues: rows.issueIds.length, receipts: rows.receipt.id.length,
-    }, plans);
-  });
+/**
+ * The plans' rows, each table through one unnest (in slices for a huge
+ * backlog), ids pre-allocated; the counts are checked so a plan that no longer
+ * matches the database rolls the transaction back (R18's recheck).
+ */
+async function writePlans(ctx: PassContext, tx: Sql, plans: DevicePlan[]): Promise<void> {
+  if (plans.length === 0) return;
+  const sizes = countNewRows(plans);
+  const ids = await allocateIds(tx, sizes.tasks, sizes.links, sizes.issues);
+  const rows = planRows(plans, ids);
+  const total: WriteCounts = { tasks: 0, links: 0, analyzerIssues: 0, wraps: 0, alarms: 0, issues: 0, receipts: 0 };
+  const longest = longestTable(rows);
+  for (let start = 0; start === 0 || start < longest; start += ROWS_PER_STATEMENT) {
+    const slice = longest <= ROWS_PER_STATEMENT ? rows : sliceRows(rows, start, ROWS_PER_STATEMENT);
+    const counts = await writePlan(tx, slice, formatMicros(ctx.now));
+    for (const key of Object.keys(total) as (keyof WriteCounts)[]) total[key] += counts[key];
+  }
+  checkCounts(total, {
+    tasks: sizes.tasks, links: sizes.links, analyzerIssues: sizes.issues,
+    wraps: rows.wrap.id.length, alarms: rows.alarmIds.length, issues: rows.issueIds.length, receipts: rows.receipt.id.length,
+  }, plans);
 }
-
 
 /** A device that failed and rolled back: logged now, counted by the tally. */
 function fail(ctx: PassContext, deviceId: number, error: string, plan?: DevicePlan): Failed {

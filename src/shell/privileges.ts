@@ -3,8 +3,8 @@
 // `analyzer grants` (the SQL a DBA applies) and the pass's start-up check
 // (src/sql/missing-privileges.ts) are views of this list, so they cannot
 // drift apart. Verified against every statement in src/sql: no row locks
-// (`for update`), no temporary tables, no setval; session advisory locks
-// (R19) need no grant.
+// (`for update`), no temporary tables, no setval; the transaction-scoped
+// advisory locks (R19) need no grant.
 
 import type { Sql } from '../infra/db.js';
 import { missingPrivileges, type PrivilegeProbe } from '../sql/missing-privileges.js';

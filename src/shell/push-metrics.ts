@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Pushgateway } from 'prom-client';
 import type { ObservabilityConfig } from '../infra/config.js';
-import { describeError } from '../infra/db.js';
+import { describeError } from '../infra/db-errors.js';
 import type { Logger } from '../infra/log.js';
 import { buildRegistry, lastSuccessIn, metricsText } from './metrics.js';
 import type { PassReport } from './report.js';

@@ -4,11 +4,13 @@
 // 'running': `analyzer status` flags such rows as hung.
 import { hostname } from 'node:os';
 import type { ConnectionConfig, PassConfig } from '../infra/config.js';
-import { describeError, open, type Sql } from '../infra/db.js';
+import { describeError } from '../infra/db-errors.js';
+import { open, type Sql } from '../infra/db.js';
 import type { Logger } from '../infra/log.js';
 import type { PassReport } from './report.js';
 import { finishRunRow } from '../sql/run-finish.js';
 import { insertRun } from '../sql/run-insert.js';
+import { expireRuns } from '../sql/run-expire.js';
 import { pruneRuns } from '../sql/run-prune.js';
 import { VERSION } from '../infra/version.js';
 
@@ -22,19 +24,33 @@ export interface RunRecord {
 
 /** How long the outcome may wait for the pass's connection (busy in a transaction after a stop signal). */
 const FINISH_ON_PASS_CONNECTION_MS = 2000;
+/** The fresh connection's connect and statement limits, seconds. */
+const FRESH_CONNECTION_S = 2;
 /** The error column keeps a readable summary, not thousands of failures. */
 const MAX_ERROR_CHARS = 4000;
 
-export async function startRun(sql: Sql, config: PassConfig, logger: Logger): Promise<RunRecord | undefined> {
+/**
+ * The pass's row ('running'), then the history's upkeep: rows of passes that
+ * cannot be alive any more are marked failed, old rows pruned. `lifetimeSeconds`:
+ * how long after now the pass has surely ended (null: no limit).
+ */
+export async function startRun(sql: Sql, config: PassConfig, logger: Logger, lifetimeSeconds: number | null): Promise<RunRecord | undefined> {
   let run: RunRecord;
   try {
-    const row = await insertRun(sql, { mode: config.mode, host: hostname(), pid: process.pid, version: VERSION });
+    const row = await insertRun(sql, { mode: config.mode, host: hostname(), pid: process.pid, version: VERSION, expiresInSeconds: lifetimeSeconds });
     run = { id: row.id, startedAt: row.startedAt, connection: config, logger };
     logger.info(`run ${row.id} recorded in analyzer_run`, { runId: row.id });
   } catch (error) {
     // the pass itself does not depend on its history: warn and go on
     logger.warn(`could not record the run in analyzer_run (has 'analyzer migrate' been run?): ${describeError(error)}`);
     return undefined;
+  }
+  try {
+    for (const id of await expireRuns(sql, run.id)) {
+      logger.warn(`run ${id} is still marked running past its time limit: its pass ended without recording an outcome; marked failed`, { runId: id });
+    }
+  } catch (error) {
+    logger.warn(`could not mark expired analyzer_run rows: ${describeError(error)}`);
   }
   try {
     const pruned = await pruneRuns(sql, config.runHistoryDays, run.id);
@@ -54,7 +70,7 @@ export function runError(report: PassReport): string | null {
     const more = report.failures.length > 10 ? `; ... ${report.failures.length - 10} more` : '';
     parts.push(`${report.failures.length} device(s) failed: ${shown.join('; ')}${more}`);
   }
-  if (parts.length === 0 && report.status === 'interrupted') parts.push('interrupted by a stop signal (SIGTERM/SIGINT) before the pass completed');
+  if (parts.length === 0 && report.status === 'interrupted') parts.push('interrupted (a stop signal, SIGTERM/SIGINT, or the time limit MAX_DURATION) before the pass completed');
   if (parts.length === 0) return null;
   const text = parts.join(' | ');
   return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 3)}...` : text;
@@ -79,7 +95,8 @@ export async function finishRun(sql: Sql | undefined, run: RunRecord, report: Pa
     }
   }
   run.logger.warn(`the pass's connection ${reason}: recording run ${run.id} on a separate connection`);
-  const own = open(run.connection, { applicationName: 'polycomm-analyzer run-history' });
+  // briefly: a server that went silent will not answer it either, and the next pass marks the row (expires_at)
+  const own = open({ ...run.connection, connectTimeout: FRESH_CONNECTION_S, queryTimeout: FRESH_CONNECTION_S, cancelTimeout: 1 }, { applicationName: 'polycomm-analyzer run-history' });
   try {
     await finishRunRow(own, row);
   } finally {

@@ -1,16 +1,22 @@
 // The open -> wait -> run -> close frame every database command shares: one
 // connection, the bounded wait for an unreachable database (logged at each
-// retry), and the connection ended whatever happens.
+// retry), and the connection ended whatever happens; and the transaction
+// frame of the pass (its timeouts set for the transaction only).
 import type { ConnectionConfig } from '../infra/config.js';
-import { describeError, open, waitForDatabase, type OpenOptions, type Sql } from '../infra/db.js';
+import { describeError } from '../infra/db-errors.js';
+import { waitForDatabase, type WaitOptions } from '../infra/db-wait.js';
+import { open, type OpenOptions, type Sql } from '../infra/db.js';
 import { EXIT } from '../infra/exit-codes.js';
 import type { Logger } from '../infra/log.js';
+import { setLocalTimeouts, type LocalTimeouts } from '../sql/local-timeouts.js';
 
-export async function withDatabase<T>(config: ConnectionConfig, logger: Logger, options: OpenOptions, body: (sql: Sql) => Promise<T>): Promise<T> {
+export type SessionOptions = OpenOptions & WaitOptions;
+
+export async function withDatabase<T>(config: ConnectionConfig, logger: Logger, options: SessionOptions, body: (sql: Sql) => Promise<T>): Promise<T> {
   const sql = open(config, options);
   try {
     await waitForDatabase(sql, config, (attempt, error, delay) =>
-      logger.warn('database not reachable yet, retrying', { attempt, error, retryInMs: delay }));
+      logger.warn('database not reachable yet, retrying', { attempt, error, retryInMs: delay }), options);
     return await body(sql);
   } finally {
     await sql.end({ timeout: 2 }).catch(() => undefined);
@@ -22,13 +28,21 @@ export async function withDatabase<T>(config: ConnectionConfig, logger: Logger, 
  * <command>`): its exit code, or on any error one log line, one stderr line
  * and exit 1.
  */
-export async function runCommand(command: string, config: ConnectionConfig, logger: Logger, body: (sql: Sql) => Promise<number>): Promise<number> {
+export async function runCommand(command: string, config: ConnectionConfig, logger: Logger, body: (sql: Sql) => Promise<number>, options: SessionOptions = {}): Promise<number> {
   try {
-    return await withDatabase(config, logger, { applicationName: `polycomm-analyzer ${command}` }, body);
+    return await withDatabase(config, logger, { applicationName: `polycomm-analyzer ${command}`, ...options }, body);
   } catch (error) {
     const message = describeError(error);
     logger.error(`${command} failed: ${message}`);
     process.stderr.write(`analyzer: ${message}\n`);
     return EXIT.FAILURE;
   }
+}
+
+/** One transaction with the configured statement and lock timeouts, for it alone. */
+export async function inTransaction<T>(sql: Sql, timeouts: LocalTimeouts, body: (tx: Sql) => Promise<T>): Promise<T> {
+  return (await sql.begin(async (tx) => {
+    await setLocalTimeouts(tx as unknown as Sql, timeouts);
+    return body(tx as unknown as Sql);
+  })) as T;
 }

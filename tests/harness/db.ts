@@ -87,7 +87,7 @@ export interface ProductDb {
 
 export async function createProductDatabase(): Promise<ProductDb> {
   const db = await createTestDatabase();
-  const sql = open({ databaseUrl: db.url, connectTimeout: 5, statementTimeout: 0, lockTimeout: 0 });
+  const sql = open({ databaseUrl: db.url, connectTimeout: 5, statementTimeout: 0, lockTimeout: 0, queryTimeout: 15, cancelTimeout: 5, tcpKeepalive: 10 });
   return {
     db,
     sql,

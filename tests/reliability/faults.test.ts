@@ -16,6 +16,7 @@ import { loadDataset } from '../../generator/load.js';
 import { logLines, runCli } from '../harness/cli.js';
 import { createTestDatabase, dumpWritten, type TestDb } from '../harness/db.js';
 import { freePort } from '../harness/embedded.js';
+import { pgbouncerMissing, startTestPgBouncer, type PgBouncer } from '../harness/pgbouncer.js';
 import type { PassReport } from '../../src/shell/report.js';
 import {
   classifyDevices, deviceDump, deviceDumps, FAULT_TESTS, holdInTransaction, readReport, runPass, startPass,
@@ -283,15 +284,31 @@ describe('the database unreachable at start', () => {
   });
 });
 
-describe('R19: four passes of the same mode started together', () => {
+const noPooler = pgbouncerMissing();
+if (noPooler && process.env.CI) throw new Error(`CI needs PgBouncer: ${noPooler}`);
+if (noPooler) console.log(`skipped: the four passes through a pooler need PgBouncer: ${noPooler}`);
+
+describe.each([
+  { route: 'directly', pooled: false },
+  { route: 'through PgBouncer (transaction pooling)', pooled: true },
+])('R19: four passes of the same mode started together, $route', ({ pooled }) => {
   const rounds = FAULT_TESTS ? 10 : 2;
-  it(`leave exactly what one pass leaves, ${rounds} times over (modes alternating)`, async () => {
+  let pooler: PgBouncer | undefined;
+  beforeAll(async () => {
+    if (pooled && !noPooler) pooler = await startTestPgBouncer('transaction');
+  });
+  afterAll(async () => {
+    await pooler?.stop();
+  });
+
+  it.skipIf(pooled && noPooler)(`leave exactly what one pass leaves, ${rounds} times over (modes alternating)`, async () => {
     for (let round = 0; round < rounds; round++) {
       const mode: Mode = round % 2 === 0 ? 'receipts' : 'dwr';
       const ref = await reference(mode);
       const db = await copy();
+      const url = pooler ? pooler.url(db.url) : db.url;
       const runs = await Promise.all(
-        [0, 1, 2, 3].map(() => runCli(['--mode', mode, '--now', NOW, '--chunk-size', '5'], { DATABASE_URL: db.url })),
+        [0, 1, 2, 3].map(() => runCli(['--mode', mode, '--now', NOW, '--chunk-size', '5'], { DATABASE_URL: url })),
       );
       for (const r of runs) expect(r.code, `round ${round}: ${r.stdout.slice(-1500)}${r.stderr}`).toBe(0);
       const reports = runs.map((r) => logLines(r.stdout).find((l) => typeof l.report === 'object')!.report as PassReport);
@@ -307,6 +324,10 @@ describe('R19: four passes of the same mode started together', () => {
         select count(*)::int as n from (select t.device_id, e.table_name, e.event_id from task_to_event e join task t on t.id = e.task_id
         where e.table_name <> 'polycommissue' group by 1, 2, 3 having count(*) > 1) x`;
       expect(dupes!.n).toBe(0);
+      // nothing of the passes outlives them on the server (R19's locks are the transactions')
+      const [locks] = await db.sql<{ n: number }[]>`
+        select count(*)::int as n from pg_locks l join pg_database d on d.oid = l.database where l.locktype = 'advisory' and d.datname = ${db.name}`;
+      expect(locks!.n).toBe(0);
       await db.drop();
       dbs.splice(dbs.indexOf(db), 1);
     }

@@ -88,6 +88,21 @@ export async function waitNoAnalyzerBackends(sql: Sql, database: string, ms = 60
 }
 
 /**
+ * Waits until no session on the database (but the caller's) is inside a
+ * transaction: a killed pass's transaction rolled back, its locks released.
+ * Through a pooler the server connections stay, idle, so their number tells
+ * nothing; an open transaction does.
+ */
+export async function waitNoOpenTransactions(sql: Sql, database: string, ms = 60_000): Promise<void> {
+  await waitFor(`every transaction on ${database} to end`, async () => {
+    const [row] = await sql<{ n: number }[]>`
+      select count(*)::int as n from pg_stat_activity
+      where datname = ${database} and backend_type = 'client backend' and xact_start is not null and pid <> pg_backend_pid()`;
+    return row!.n === 0 ? true : undefined;
+  }, ms);
+}
+
+/**
  * A client with the test harness's types (bigint as number, timestamps as
  * text), for a database that is not a harness test database (another server).
  */

@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConnection } from '../../src/infra/config.js';
-import { connectionTarget, describeError, postgresJsUrl, tlsProblem } from '../../src/infra/db.js';
+import { connectionTarget } from '../../src/infra/connection-target.js';
+import { postgresJsUrl } from '../../src/infra/connection-url.js';
+import { describeError } from '../../src/infra/db-errors.js';
+import { tlsProblem } from '../../src/infra/tls.js';
 
 const home = mkdtempSync(join(tmpdir(), 'polycomm-libpq-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));

@@ -2,7 +2,7 @@
 // pass ended and the evidence around it; exit code, report status and error,
 // and the stderr line all follow from it.
 import { describe, expect, it } from 'vitest';
-import { DatabaseUnreachable } from '../../src/infra/db.js';
+import { DatabaseUnreachable } from '../../src/infra/db-errors.js';
 import {
   decideOutcome, diagnose, exitCode, fatalMessage, PassAborted, stderrLine, type Evidence, type PassEnding,
 } from '../../src/shell/outcome.js';

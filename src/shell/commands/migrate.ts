@@ -1,5 +1,5 @@
 import type { ConnectionConfig } from '../../infra/config.js';
-import { describeError } from '../../infra/db.js';
+import { describeError } from '../../infra/db-errors.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import type { Logger } from '../../infra/log.js';
 import { migrate } from '../../sql/migrate.js';
@@ -13,5 +13,5 @@ export function runMigrate(config: ConnectionConfig, logger: Logger): Promise<nu
     });
     logger.info('migration applied');
     return EXIT.OK;
-  });
+  }, { transactions: true });
 }

@@ -7,14 +7,15 @@
 import { readNow } from '../../infra/clock.js';
 import type { PassConfig } from '../../infra/config.js';
 import { formatMicros } from '../../core/index.js';
-import { describeError, statementCounter, type Sql } from '../../infra/db.js';
+import { describeError } from '../../infra/db-errors.js';
+import type { Sql } from '../../infra/db.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import type { Logger } from '../../infra/log.js';
 import { peakRssKb } from '../../infra/peak-rss.js';
 import { VERSION } from '../../infra/version.js';
 import { decideOutcome, exitCode, stderrLine, type PassEnding, type PassOutcome } from '../outcome.js';
 import { runPass } from '../pass.js';
-import { watchProcess, type ProcessWatch } from '../process-watch.js';
+import { STOP_GRACE_MS, watchProcess, type ProcessWatch } from '../process-watch.js';
 import { buildReport, newTally, summaryLine, ttySummary, writeReportFile, type PassTally, type ReportStart } from '../report.js';
 import { finishRun, startRun, type RunRecord } from '../run-history.js';
 import { withDatabase } from '../session.js';
@@ -35,6 +36,8 @@ interface PassState {
   watch: ProcessWatch;
   /** postgres.js reported the pass's connection closed after it was established */
   connection: { closed: boolean };
+  /** statements sent */
+  statements: { count: number };
   progress: ProgressHandle;
 }
 
@@ -46,16 +49,18 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
     start: { mode: config.mode, version: VERSION, dryRun: config.dryRun, startedAt: new Date().toISOString(), now: formatMicros(now), timezone: config.timezone },
     startedMs: performance.now(),
     tally,
-    watch: watchProcess(logger),
+    watch: watchProcess(logger, config.maxDuration * 1000),
     connection: { closed: false },
+    statements: { count: 0 },
     // the progress line reads the tally's device counts as the pass adds to them
     progress: startProgress({ mode: config.mode, devices: tally.devices }, config, logger),
   };
   try {
-    return await withDatabase(config, logger, { onClose: () => (state.connection.closed = true) }, async (sql) => {
+    const session = { onClose: () => (state.connection.closed = true), onStatement: () => state.statements.count++, transactions: true };
+    return await withDatabase(config, logger, session, async (sql) => {
       state.connection.closed = false; // a close while connecting is no evidence about the pass
       await requirePassPrivileges(sql, config); // least privilege: fail before writing anything
-      const run = config.dryRun ? undefined : await startRun(sql, config, logger);
+      const run = config.dryRun ? undefined : await startRun(sql, config, logger, runLifetime(config));
       const work = runPass({ sql, logger, config, now, stop: state.watch.stop, progress: state.progress }, state.tally)
         .then((): PassEnding => ({ kind: 'completed' }), (error: unknown): PassEnding => ({ kind: 'threw', error }));
       const ending = await Promise.race([work, state.watch.ended]);
@@ -73,6 +78,14 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
   }
 }
 
+/**
+ * How long a pass can live from now: its time limit, the stop's grace period
+ * and recording the outcome, with room to spare; null without a limit.
+ */
+function runLifetime(config: PassConfig): number | null {
+  return config.maxDuration > 0 ? config.maxDuration + (STOP_GRACE_MS + CONCLUDE_LIMIT_MS) / 1000 + 10 : null;
+}
+
 /** Decides the outcome and publishes it: log, stderr, report file, run record, summary. */
 async function conclude(state: PassState, ending: PassEnding, sql?: Sql, run?: RunRecord): Promise<number> {
   const { config, logger, tally } = state;
@@ -86,11 +99,11 @@ async function conclude(state: PassState, ending: PassEnding, sql?: Sql, run?: R
     const outcome = decideOutcome({ ending, failedDevices: tally.devices.failed, signal: state.watch.signal(), connectionClosed: state.connection.closed });
     announce(outcome, logger);
     // the backlog after the pass (for the metrics), unless the connection is gone or still busy (interrupted)
-    const usable = sql !== undefined && !state.connection.closed && outcome.status === 'succeeded' || (outcome.status === 'failed' && outcome.fatal === undefined);
+    const usable = sql !== undefined && !state.connection.closed && (outcome.status === 'succeeded' || (outcome.status === 'failed' && outcome.fatal === undefined));
     const report = buildReport(state.start, tally, outcome, {
       finishedAt: new Date().toISOString(),
       totalMs: Math.round(performance.now() - state.startedMs),
-      statements: statementCounter.count,
+      statements: state.statements.count,
       maxRssKb: peakRssKb(),
       backlog: usable && sql ? await readBacklog(sql, config, logger) : null,
     });
