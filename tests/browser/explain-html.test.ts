@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 // `explain --format html` in a real browser (issue 17): for every worked
-// example of ANALYSIS.md section 7 (--task, after a pass), the demo scenario
+// worked example of docs/rules.md (--task, after a pass), the demo scenario
 // device (--task, the README picture) and a busy demo device (--device, a day
 // of traffic): the page loads with no console error and no request leaving
 // the file; the SVG holds exactly the explanation's wraps, receipts, payments,
@@ -122,7 +122,7 @@ describe.skipIf(missing !== null)('explain --format html in Chromium', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('every task of the worked examples (ANALYSIS.md section 7)', async () => {
+  it('every task of the worked examples (docs/rules.md)', async () => {
     const db = await createTestDatabase();
     dbs.push(db);
     await loadWorkedExamples(db.sql, 100);
