@@ -94,6 +94,9 @@ describe.runIf(asRoot)('first run as root in a 0700 folder', () => {
   it('the test harness starts from there (a database test file through vitest), leaving no server', async () => {
     // a cache an earlier run left (the demo's, when it ran first) is reused, not copied again
     const cached = cacheMarkers(temp);
+    // as `npm test` does: build first (the harness runs dist/cli.js), whether or not the demo ran before
+    const build = await run('npm', ['run', 'build'], clone, { TMPDIR: temp });
+    expect(build.code, build.output.slice(-2000)).toBe(0);
     const result = await run('npx', ['vitest', 'run', '--project', 'db', 'tests/harness/harness.test.ts'], clone, { TMPDIR: temp });
     expect(result.output).not.toMatch(/EACCES|Unhandled/);
     expect(result.code, result.output.slice(-2000)).toBe(0);
