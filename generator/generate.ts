@@ -865,7 +865,7 @@ export function generate(options: GenerateOptions): Dataset {
 }
 
 // ---------------------------------------------------------------------------
-// The demo: a small day with every anomaly of the spec, plus handcrafted
+// The demo: a small day with every anomaly the rules know, plus handcrafted
 // scenarios whose expected outcome is known (see demoScenarios).
 
 /** One handcrafted scenario: what it contains and what the analyzer must make of it. */

@@ -1,4 +1,4 @@
--- polycomm-analyzer: the database contract of ../shared/spec/SCHEMA.md.
+-- polycomm-analyzer: the database contract (docs/schema.md).
 -- Loaded by the PostgreSQL container (/docker-entrypoint-initdb.d) and by the
 -- test harness, so there is one schema. Legacy tables first, exactly as the
 -- other systems (device ingestion, fiscal feed, monitoring UI) know them.

@@ -13,7 +13,7 @@ import { f64, i32, u8 } from './scratch.js';
  * After R7 the sequence is not sorted: a negative gap never cuts. When both
  * rules hold the cut is reported as rule 1.
  *
- * Group times (choices where the spec reads two ways):
+ * Group times (docs/rules.md "Group times", a choice where the rules are silent):
  *  - latest local / Moscow = max over the entries standing in the group, taken
  *    separately. A wrap_finish standing in this group counts even when its
  *    wrap belongs to an earlier group (it is an entry of this group); the

@@ -1,5 +1,6 @@
-// Public API of the pure analysis core (R3-R17). No database, clock, logger,
-// filesystem or process access anywhere under src/core.
+// Public API of the pure analysis core (R3-R17; every rule number cited in the
+// code is a heading of docs/rules.md). No database, clock, logger, filesystem
+// or process access anywhere under src/core.
 
 export * from './types.js';
 export { analyzeDevice } from './plan.js';

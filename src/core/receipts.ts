@@ -15,7 +15,7 @@ export function receiptsTaskType(c: GroupCounts): TaskType {
   return 5;
 }
 
-/** The counts of group g (section 4): S1, S2, SU by wrap_start; Q1, Q2, nR over receipts; top-level nA, nI. */
+/** The counts of group g (docs/rules.md, "4. Receipts mode"): S1, S2, SU by wrap_start; Q1, Q2, nR over receipts; top-level nA, nI. */
 export function countGroup(w: Work, g: number, c: GroupCounts): GroupCounts {
   const { sKind, sRef, wType, rSingle, rDouble } = w;
   c.S1 = c.S2 = c.SU = c.Q1 = c.Q2 = c.nA = c.nI = c.nR = c.nS = 0;

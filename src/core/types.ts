@@ -111,7 +111,7 @@ export const ANALYZER_ISSUE_NAMES: Record<number, string> = {
 };
 
 /**
- * The counts of one group (section 4 of the spec): typed and untyped wraps by
+ * The counts of one group (docs/rules.md, "4. Receipts mode"): typed and untyped wraps by
  * their wrap_start (S1, S2, SU), positions over its receipts (Q1, Q2), its
  * top-level alarms and issues (nA, nI), receipts (nR) and wraps (nS).
  */

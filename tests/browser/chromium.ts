@@ -1,11 +1,11 @@
 // Debian's Chromium for the browser tests, driven by playwright-core (which
-// never downloads a browser here). Installed with apt when missing and this
-// process may (root, apt-get present); .ci/run installs it in CI.
-import { spawnSync } from 'node:child_process';
+// never downloads a browser). .ci/run installs it; the tests never do
+// (tests/harness/component.ts decides what a missing browser means).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { requireComponent } from '../harness/component.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -14,17 +14,9 @@ const ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-const apt = (args: string[]) => spawnSync('apt-get', args, { stdio: 'ignore', timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
-
-/** Why Chromium cannot be had here, or null when it is installed (installing it when root with apt). */
-export function chromiumMissing(): string | null {
-  if (existsSync(CHROMIUM)) return null;
-  if (userInfo().uid !== 0) return `${CHROMIUM} is not installed and this user is not root (apt-get install -y chromium)`;
-  if (spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) return `${CHROMIUM} is not installed and there is no apt-get`;
-  // install; when that fails (stale package lists), update the lists and try once more
-  if (!apt(['install', '-y', 'chromium']) && apt(['update'])) apt(['install', '-y', 'chromium']);
-  return existsSync(CHROMIUM) ? null : `apt-get install -y chromium failed: ${CHROMIUM} is still missing`;
-}
+/** Whether the browser tests run: Chromium is installed (else skipped with one line, or a failure in CI). */
+export const haveChromium = (): boolean =>
+  requireComponent('chromium', existsSync(CHROMIUM), `${CHROMIUM} is not installed (apt-get install chromium)`);
 
 /** A headless Chromium with a fresh profile, removed when the browser closes. */
 export async function launch(): Promise<BrowserContext> {

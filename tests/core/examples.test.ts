@@ -1,9 +1,9 @@
-// ANALYSIS.md section 7: worked examples (receipts mode, TIMEDELTA_CHECK = 420).
+// The worked examples of docs/rules.md (receipts mode, TIMEDELTA_CHECK = 420).
 
 import { describe, expect, it } from 'vitest';
 import { A, FIT_PAID, FIT_UNPAID, R, UNFIT_UNPAID, W, events, explain, msk, receiptStatus, run, t, timeline, verdict, wrapUpdate } from './helpers.js';
 
-describe('ANALYSIS.md section 7 worked examples', () => {
+describe('the worked examples of docs/rules.md', () => {
   it('example 1: W(10:00:00-10:01:30,1), R(1,0) at 10:02:00 -> one balanced group, type 4, resolved', () => {
     const p = run([W(1, '10:00:00', '10:01:30', 1), R(2, '10:02:00', 1, 0)]);
     expect(p.tasks).toHaveLength(1);

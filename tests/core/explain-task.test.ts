@@ -47,7 +47,7 @@ const run = (x: { rows: StoredTaskRows; input: DeviceInput }, s: Settings = sett
   explainTask(x.rows, x.input, s, now, window(x.input));
 const fields = (te: TaskExplanation) => te.differences.map((d) => `${d.table} ${d.rowId ?? '-'} ${d.field}: ${String(d.stored)} -> ${String(d.rules)} (${d.rule})`);
 
-// Example 2 of section 7 with neighbours: an alarm 19 min before (R8.2) and a receipt + wrap after (R8.1).
+// Worked example 2 (docs/rules.md) with neighbours: an alarm 19 min before (R8.2) and a receipt + wrap after (R8.1).
 const example2 = (): Item[] => [
   A(1, '09:40'),
   W(2, '10:00', '10:01', 1),

@@ -3,7 +3,10 @@
 # .ci/run, or the docker project's vitest global setup): as root, installs
 # Debian's docker.io, docker-compose (1.29) and debootstrap when missing
 # (apt-get update once), then starts dockerd when no engine answers.
-# Exit 0: `docker info` answers. Exit 3: cannot be had here (not root, no apt).
+# `engine.sh --no-install` (the global setup: tests never install; .ci/run
+# owns installs) only starts dockerd, and exits 3 when a package is missing.
+# Exit 0: `docker info` answers. Exit 3: cannot be had here (not root, no apt,
+# or missing with --no-install).
 set -euo pipefail
 engine_up() { docker info >/dev/null 2>&1; }
 # The dockerd this script started (nothing else is ever stopped): `engine.sh stop`
@@ -26,6 +29,10 @@ need=()
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v debootstrap >/dev/null || need+=(debootstrap)
+if [ ${#need[@]} -gt 0 ] && [ "${1:-}" = --no-install ]; then
+  echo "${need[*]} not installed (apt-get install ${need[*]}; .ci/run installs them)" >&2
+  exit 3
+fi
 if [ ${#need[@]} -gt 0 ]; then
   command -v apt-get >/dev/null || { echo "no Docker engine and no apt-get to install ${need[*]}" >&2; exit 3; }
   echo "docker tests: apt-get install ${need[*]}"

@@ -1,55 +1,21 @@
 // Debian's Prometheus tools for the monitoring tests: promtool (package
-// `prometheus`) and a real Pushgateway (`prometheus-pushgateway`). Installed
-// with apt when missing and possible (root, apt-get); otherwise the tests are
-// skipped with one line saying why. In CI (CI=true) they must be there: .ci/run
-// installs them, and a missing tool fails instead of skipping.
+// `prometheus`) and a real Pushgateway (`prometheus-pushgateway`). .ci/run
+// installs them; the tests never do (tests/harness/component.ts decides what
+// missing tools mean: one skip line, or a failure in CI).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { existsSync } from 'node:fs';
+import { requireComponent } from './component.js';
 import { freePort } from './embedded.js';
 
 export const PROMTOOL = '/usr/bin/promtool';
 export const PUSHGATEWAY = '/usr/bin/prometheus-pushgateway';
 
-const have = () => existsSync(PROMTOOL) && existsSync(PUSHGATEWAY);
-
-function tryInstall(): string | undefined {
-  if (userInfo().uid !== 0) return 'not root';
-  if (spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) return 'no apt-get';
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  // the packages' services must not start (ports 9090/9091): "no" from policy-rc.d while installing
-  const policy = '/usr/sbin/policy-rc.d';
-  const ownPolicy = !existsSync(policy);
-  if (ownPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
-  try {
-    return installWith(env);
-  } finally {
-    if (ownPolicy) rmSync(policy, { force: true });
-  }
-}
-
-function installWith(env: NodeJS.ProcessEnv): string | undefined {
-  const install = () => spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-qq', '--no-install-recommends', 'prometheus', 'prometheus-pushgateway'],
-    { env, stdio: 'pipe', timeout: 900_000 });
-  if (install().status !== 0) {
-    spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update', '-qq'], { env, stdio: 'pipe', timeout: 600_000 });
-    const second = install();
-    if (second.status !== 0) return `apt-get install failed: ${second.stderr.toString().trim().split('\n').pop() ?? ''}`;
-  }
-  return have() ? undefined : 'installed, yet promtool or prometheus-pushgateway is missing';
-}
-
-let checked: string | null | undefined;
-
-/** null when the tools are there; else why not (the skip line). Throws in CI. */
-export function prometheusToolsMissing(): string | null {
-  if (checked !== undefined) return checked;
-  const why = have() ? undefined : tryInstall();
-  checked = why === undefined ? null : `skipped: Debian's promtool / prometheus-pushgateway unavailable (${why})`;
-  if (checked !== null && process.env.CI === 'true') throw new Error(`${checked}: CI must run these tests (.ci/run installs them)`);
-  if (checked !== null) process.stderr.write(`${checked}\n`);
-  return checked;
-}
+/** Whether the tests needing promtool and a Pushgateway run. */
+export const havePrometheusTools = (): boolean => requireComponent(
+  'promtool and prometheus-pushgateway',
+  existsSync(PROMTOOL) && existsSync(PUSHGATEWAY),
+  `${PROMTOOL} or ${PUSHGATEWAY} is not installed (apt-get install prometheus prometheus-pushgateway)`,
+);
 
 /** `promtool <args>`: exit code and output. */
 export function promtool(args: string[], input?: string): { code: number; output: string } {

@@ -1,4 +1,4 @@
-// The seven worked examples of ANALYSIS.md section 7, one device each (device
+// The seven worked examples of docs/rules.md, one device each (device
 // id = offset + example number), on 2026-01-01: one fixture for the example,
 // explain and browser tests, which read the rows back by the ids it returns.
 import { alarm, device, receipt, wrap, type Sql } from './db.js';

@@ -13,14 +13,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { logLines, runCli } from '../harness/cli.js';
 import { freePort } from '../harness/embedded.js';
 import { createTestDatabase, device, receipt, wrap, type TestDb } from '../harness/db.js';
-import { parseMetrics, prometheusToolsMissing, promtool, startPushgateway, type Gateway } from '../harness/prometheus.js';
+import { havePrometheusTools, parseMetrics, promtool, startPushgateway, type Gateway } from '../harness/prometheus.js';
 import { runPass, type PassRun } from '../reliability/helpers.js';
 import type { PassReport } from '../../src/shell/report.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const NOW = '2026-01-02T00:00:00';
 const PUSH_TIMEOUT_MS = 3000; // src/shell/push-metrics.ts
-const missing = prometheusToolsMissing();
+const missing = !havePrometheusTools();
 
 let db: TestDb;
 const dbs: TestDb[] = [];
@@ -190,11 +190,17 @@ describe('settings', () => {
 });
 
 describe.skipIf(missing)('a real Pushgateway (--pushgateway-url)', () => {
-  let gateway: Gateway;
-  beforeAll(async () => { gateway = await startPushgateway(); });
-  afterAll(async () => { await gateway?.stop(); });
+  /** A gateway of the test's own, stopped at its end: no test sees another's pushes. */
+  async function withGateway(test: (gateway: Gateway) => Promise<void>): Promise<void> {
+    const gateway = await startPushgateway();
+    try {
+      await test(gateway);
+    } finally {
+      await gateway.stop();
+    }
+  }
 
-  it('holds exactly the figures of the pass reports, per mode; a failed pass leaves last_success as it was and sets last_run_failed 1', async () => {
+  it('holds exactly the figures of the pass reports, per mode; a failed pass leaves last_success as it was and sets last_run_failed 1', () => withGateway(async (gateway) => {
     await receiptsDevice();
     const receipts = await pass('receipts', 0, ['--pushgateway-url', gateway.url]);
     const dwr = await pass('dwr', 0, ['--pushgateway-url', gateway.url]);
@@ -213,18 +219,13 @@ describe.skipIf(missing)('a real Pushgateway (--pushgateway-url)', () => {
     expect(after.get(key('devices', { mode: 'receipts', outcome: 'failed' }))).toBe(1);
     expect(ofMode(after, 'receipts')).toEqual(new Map([...expectedSeries(failed.report), [lastSuccess, Date.parse(receipts.report.finishedAt!) / 1000]]));
     expect(ofMode(after, 'dwr'), 'the other mode is untouched').toEqual(expectedSeries(dwr.report));
-  });
+  }));
 
-  it('a dry run pushes nothing', async () => {
-    const own = await startPushgateway();
-    try {
-      await receiptsDevice();
-      await pass('receipts', 0, ['--dry-run', '--pushgateway-url', own.url]);
-      expect(await own.scrape()).toEqual(new Map());
-    } finally {
-      await own.stop();
-    }
-  });
+  it('a dry run pushes nothing', () => withGateway(async (gateway) => {
+    await receiptsDevice();
+    await pass('receipts', 0, ['--dry-run', '--pushgateway-url', gateway.url]);
+    expect(await gateway.scrape()).toEqual(new Map());
+  }));
 });
 
 describe('a Pushgateway that is down or never answers', () => {

@@ -161,7 +161,7 @@ describe('analyzer open-tasks', () => {
     expect(doc.total).toBe(byType.reduce((s, t) => s + t.n, 0));
     expect(doc.total).toBeGreaterThan(0);
     expect(Object.fromEntries(doc.byType.map((c) => [c.type, c.count]))).toEqual(Object.fromEntries(byType.map((t) => [t.type, t.n])));
-    // example 2 of ANALYSIS.md: the unpaid wrap's issue 7 is linked to the open task
+    // worked example 2 (docs/rules.md): the unpaid wrap's issue 7 is linked to the open task
     expect(doc.tasks.some((t) => t.deviceId === 1 && t.analyzerIssues.some((i) => i.type === 7))).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, startCli } from '../harness/cli.js';
 import { createTestDatabase, device, receipt, wrap, type TestDb } from '../harness/db.js';
 import { holdInTransaction } from '../harness/wait.js';
+import { requireComponent } from '../harness/component.js';
 import { waitFor } from './helpers.js';
 import { progressFigures, progressText } from '../../src/shell/progress.js';
 import { buildReport, newTally } from '../../src/shell/report.js';
@@ -55,8 +56,8 @@ describe('progress figures and text', () => {
   });
 });
 
-const haveScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
-if (!haveScript) process.stderr.write('skipped: the pseudo-terminal progress test needs util-linux `script`\n');
+const haveScript = requireComponent('script (util-linux)', spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0,
+  'util-linux `script` is not installed: it gives the progress test a pseudo-terminal');
 
 describe('on a terminal', () => {
   it.skipIf(!haveScript)('a dry run shows one line updated in place, cleared before its summary, never glued to a log line', async () => {

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../generator/generate.js';
 import { loadDataset } from '../../generator/load.js';
-import { logLines, runCli, startCli } from '../harness/cli.js';
+import { logLines, runCli, startCli, type CliRun } from '../harness/cli.js';
 import { createTestDatabase, dumpWritten, type TestDb } from '../harness/db.js';
+import { waitFor } from '../harness/wait.js';
 import type { PassReport } from '../../src/shell/report.js';
 
 const END = Date.UTC(2026, 0, 10, 12, 0, 0) * 1000; // Moscow wall clock, zone-free micros
@@ -43,6 +44,16 @@ async function pass(db: TestDb, args: string[]): Promise<PassReport> {
   const r = await runCli([...args, '--now', NOW, '--report-dir', dir], { DATABASE_URL: db.url });
   expect(r.code, r.stdout.slice(-2000) + r.stderr).toBe(0);
   return JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8')) as PassReport;
+}
+
+/** Waits until the running pass has written `n` devices; fails at the deadline, or at once if the pass ended first. */
+async function devicesWritten(db: TestDb, run: CliRun, n: number): Promise<void> {
+  await waitFor(`the pass to write ${n} devices`, async () => {
+    const [row] = await db.sql<{ n: number }[]>`select count(distinct device_id)::int as n from task`;
+    if (row!.n >= n) return true;
+    if (run.child.exitCode !== null || run.child.signalCode !== null) throw new Error(`the pass ended after writing ${row!.n} devices, before ${n}`);
+    return undefined;
+  }, 60_000, 20);
 }
 
 describe('a generated backlog of 200 devices x 24 h', () => {
@@ -81,22 +92,16 @@ describe('a generated backlog of 200 devices x 24 h', () => {
 
     const run = startCli([...args, '--now', NOW], { DATABASE_URL: killed.url });
     // kill once some devices are written and others are not
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const [row] = await killed.sql<{ n: number }[]>`select count(distinct device_id)::int as n from task`;
-      if (row!.n >= 4 || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await devicesWritten(killed, run, 4);
     run.child.kill('SIGKILL');
     const result = await run.done;
     expect(result.signal).toBe('SIGKILL');
     // PostgreSQL rolls the killed session back and releases its locks
-    for (let i = 0; i < 200; i++) {
+    await waitFor('the killed pass\'s session to end', async () => {
       const [row] = await killed.sql<{ n: number }[]>`
         select count(*)::int as n from pg_stat_activity where datname = ${killed.name} and application_name = 'polycomm-analyzer'`;
-      if (row!.n === 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      return row!.n === 0 ? true : undefined;
+    }, 10_000, 50);
     const [partial] = await killed.sql<{ devices: number }[]>`select count(distinct device_id)::int as devices from task`;
     expect(partial!.devices).toBeGreaterThan(0);
     expect(partial!.devices).toBeLessThan(100);
@@ -118,12 +123,7 @@ describe('signals', () => {
     await pass(reference, args);
     const dir = mkdtempSync(join(reportRoot, 'sigterm-'));
     const run = startCli([...args, '--now', NOW, '--report-dir', dir], { DATABASE_URL: stopped.url });
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const [row] = await stopped.sql<{ n: number }[]>`select count(distinct device_id)::int as n from task`;
-      if (row!.n >= 4 || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await devicesWritten(stopped, run, 4);
     const signalled = Date.now();
     run.child.kill('SIGTERM');
     const result = await run.done;

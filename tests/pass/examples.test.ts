@@ -1,4 +1,4 @@
-// ANALYSIS.md section 7, end to end: the built CLI against a real PostgreSQL,
+// The worked examples of docs/rules.md, end to end: the built CLI against a real PostgreSQL,
 // reading back the written rows and the report.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +41,7 @@ const receiptStatus = (id: number) => db.sql<{ status: number }[]>`select status
 const analyzerIssues = () => db.sql<{ type: number; suitcase: number; status: number; localdate: string }[]>`
   select type, suitcase, status, localdate::text from polycommissue where id = 22222222 order by localdate, type`;
 
-describe('ANALYSIS.md section 7, end to end through the CLI', () => {
+describe('the worked examples (docs/rules.md), end to end through the CLI', () => {
   it('example 1: one balanced group, type 4, resolved; wrap paid; receipt status 1', async () => {
     const d = await device(db.sql, { id: 1 });
     const w = await wrap(db.sql, { device: d.id, start: at('10:00:00'), finish: at('10:01:30'), type: 1 });
@@ -136,7 +136,7 @@ describe('ANALYSIS.md section 7, end to end through the CLI', () => {
   });
 });
 
-describe('analyzer explain on the worked examples (section 7)', () => {
+describe('analyzer explain on the worked examples (docs/rules.md)', () => {
   it('tells for each example why its tasks appear', async () => {
     const explain = async (id: number) => {
       const r = await runCli(['explain', '--mode', 'receipts', '--device', String(id), '--now', NOW], { DATABASE_URL: db.url });

@@ -1,4 +1,4 @@
-// `analyzer explain --task` (issue 17): every task of ANALYSIS.md section 7
+// `analyzer explain --task` (issue 17): every task of the worked examples (docs/rules.md)
 // explained end to end with rule numbers after a real pass; a hand-edited
 // stored value is flagged field by field; --format json parses to the
 // documented shape; an unknown task is one line and exit 1; nothing is written.
@@ -33,7 +33,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('explain --task on the worked examples (ANALYSIS.md section 7)', () => {
+describe('explain --task on the worked examples (docs/rules.md)', () => {
   it('every task: group, cuts, counts, R11 row, R10, per wrap and receipt, all stored values agreeing', async () => {
     expect(tasks).toHaveLength(9);
     for (const t of tasks) {

@@ -107,14 +107,14 @@ describe('the connection killed mid-pass (pg_terminate_backend from another sess
     let exited = false;
     void run.done.then(() => (exited = true));
     let kills = 0;
-    const deadline = Date.now() + 60_000;
-    while (!exited && Date.now() < deadline) {
+    await waitFor('the pass to give up after its connection was killed', async () => {
+      if (exited) return true;
       const killed = await db.sql<{ ok: boolean }[]>`
         select pg_terminate_backend(pid) as ok from pg_stat_activity
         where datname = ${db.name} and application_name = 'polycomm-analyzer' and state <> 'idle'`;
       kills += killed.length;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+      return undefined;
+    }, 60_000, 5);
     const result = await run.done;
     expect(result.code, result.stdout.slice(-2000) + result.stderr).toBe(1);
     expect(kills).toBeGreaterThan(0);

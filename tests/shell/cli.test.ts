@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../harness/cli.js';
+import { CLI, runCli } from '../harness/cli.js';
 import { createTestDatabase, device, type TestDb } from '../harness/db.js';
 import { applyGrants, rolesFor } from '../harness/roles.js';
 
@@ -93,19 +94,27 @@ describe('CLI shell: usage, configuration and exit codes', () => {
   });
 
   it('migrate brings a legacy database (without the analyzer additions) up to date', async () => {
-    await db.sql`drop index if exists receipts_pending_code_idx`;
-    await db.sql`drop function if exists analyzer_code_to_int(text)`;
-    await db.sql`alter table polycomm_suitcase drop column receipt_id`;
-    await db.sql`drop table analyzer_run`;
-    const r = await runCli(['migrate', '--database-url', db.url]);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    const [state] = await db.sql<{ col: number; fn: number; tbl: number }[]>`
-      select (select count(*)::int from information_schema.columns where table_name = 'polycomm_suitcase' and column_name = 'receipt_id') as col,
-             (select count(*)::int from pg_proc where proname = 'analyzer_code_to_int') as fn,
-             (select count(*)::int from pg_tables where tablename = 'analyzer_run') as tbl`;
-    expect(state).toEqual({ col: 1, fn: 1, tbl: 1 });
-    // the objects migrate created are new: the pass role gets its grants on them again (README "Database roles")
-    await applyGrants(db.url, rolesFor(inject('databasePrefix')));
+    const legacy = await createTestDatabase();
+    try {
+      await legacy.sql`drop index if exists receipts_pending_code_idx`;
+      await legacy.sql`drop function if exists analyzer_code_to_int(text)`;
+      await legacy.sql`alter table polycomm_suitcase drop column receipt_id`;
+      await legacy.sql`drop table analyzer_run`;
+      const r = await runCli(['migrate', '--database-url', legacy.url]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const [state] = await legacy.sql<{ col: number; fn: number; tbl: number }[]>`
+        select (select count(*)::int from information_schema.columns where table_name = 'polycomm_suitcase' and column_name = 'receipt_id') as col,
+               (select count(*)::int from pg_proc where proname = 'analyzer_code_to_int') as fn,
+               (select count(*)::int from pg_tables where tablename = 'analyzer_run') as tbl`;
+      expect(state).toEqual({ col: 1, fn: 1, tbl: 1 });
+      // the objects migrate created are new: the pass role gets its grants on them again (README "Database roles"),
+      // and a pass runs
+      await applyGrants(legacy.url, rolesFor(inject('databasePrefix')));
+      const pass = await runCli(['--mode', 'dwr', '--database-url', legacy.url]);
+      expect(pass.code, pass.stdout + pass.stderr).toBe(0);
+    } finally {
+      await legacy.drop();
+    }
   });
 
   it('a pass finds the ready devices of its mode and exits 0', async () => {
@@ -115,10 +124,56 @@ describe('CLI shell: usage, configuration and exit codes', () => {
   });
 });
 
+/**
+ * A probe preloaded into the built CLI (NODE_OPTIONS=--import): it records,
+ * in evaluation order, every module of dist/ as it starts to run (a module
+ * hook puts one line at the top of each) and every V8 flag the process sets,
+ * and writes the record to `out` when the process exits.
+ */
+function writeProbe(dir: string, out: string): string {
+  const hooks = join(dir, 'hooks.mjs');
+  writeFileSync(hooks, `
+let dist;
+export function initialize(data) { dist = data.dist; }
+export async function load(url, context, nextLoad) {
+  const result = await nextLoad(url, context);
+  if (!url.startsWith(dist) || result.format !== 'module') return result;
+  const text = typeof result.source === 'string' ? result.source : new TextDecoder().decode(result.source);
+  const record = 'globalThis.__evaluated.push(' + JSON.stringify(url) + ');';
+  const source = text.startsWith('#!') ? text.replace(/\\n/, '\\n' + record) : record + text;
+  return { ...result, source };
+}
+`);
+  const probe = join(dir, 'probe.mjs');
+  writeFileSync(probe, `
+import { writeFileSync } from 'node:fs';
+import { register, syncBuiltinESMExports } from 'node:module';
+import v8 from 'node:v8';
+const evaluated = (globalThis.__evaluated = []);
+const setFlags = v8.setFlagsFromString;
+v8.setFlagsFromString = (flags) => { evaluated.push('v8 flags ' + flags); return setFlags(flags); };
+syncBuiltinESMExports();
+register(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { dist: ${JSON.stringify(pathToFileURL(join(CLI, '..')).href + '/')} } });
+process.on('exit', () => writeFileSync(${JSON.stringify(out)}, JSON.stringify(evaluated)));
+`);
+  return probe;
+}
+
 describe('CLI shell: V8 settings (src/infra/runtime-flags.ts)', () => {
-  it('are the first thing the built CLI imports, before any code that V8 could optimise', () => {
-    const cli = readFileSync(new URL('../../dist/cli.js', import.meta.url), 'utf8');
-    const imports = cli.split('\n').filter((line) => line.startsWith('import '));
-    expect(imports[0]).toBe("import './infra/runtime-flags.js'; // first: V8 settings for a one-pass process");
+  it('are set before any other module of the CLI runs: allocation-site pretenuring is off for the whole pass', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'polycomm-v8-probe-'));
+    try {
+      const out = join(dir, 'evaluated.json');
+      const r = await runCli(['--version'], { NODE_OPTIONS: `--import ${pathToFileURL(writeProbe(dir, out)).href}` });
+      expect(r.code, r.stderr).toBe(0);
+      const evaluated = (JSON.parse(readFileSync(out, 'utf8')) as string[]).map((e) => e.replace(pathToFileURL(join(CLI, '..')).href, 'dist'));
+      // the probe saw the whole CLI: the modules it imports, then cli.js itself
+      expect(evaluated.length).toBeGreaterThan(10);
+      expect(evaluated.at(-1)).toBe('dist/cli.js');
+      expect(evaluated.slice(0, 2)).toEqual(['dist/infra/runtime-flags.js', 'v8 flags --no-allocation-site-pretenuring']);
+      expect(evaluated.filter((e) => e.startsWith('v8 flags'))).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { logLines, runCli } from '../harness/cli.js';
 import { createTestDatabase, device, wrap, type TestDb } from '../harness/db.js';
 import type { PassReport } from '../../src/shell/report.js';
@@ -28,18 +28,23 @@ process.stdout.write = (chunk, ...rest) => {
 
 describe('an unexpected error inside a pass', () => {
   let db: TestDb;
+  const dbs: TestDb[] = [];
   let dir: string;
   let plant: string;
-  beforeAll(async () => {
-    db = await createTestDatabase();
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'polycomm-unexpected-'));
     plant = join(dir, 'plant.mjs');
     writeFileSync(plant, PLANT);
+  });
+  // each test passes over a database of its own: one dwr device with a wrap
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    dbs.push(db);
     const d = await device(db.sql, { id: 1, mode: 'dwr' });
     await wrap(db.sql, { device: d.id, start: '2026-01-01 10:00:00', finish: '2026-01-01 10:01:00', type: 1 });
   });
   afterAll(async () => {
-    await db.drop();
+    for (const d of dbs) await d.drop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   });
 

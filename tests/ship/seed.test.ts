@@ -12,23 +12,33 @@ import { createTestDatabase, type TestDb } from '../harness/db.js';
 import { initdbFiles } from '../harness/schema.js';
 import type { PassReport } from '../../src/shell/report.js';
 
-let db: TestDb;
+/** The seeded database, never passed over itself: each test takes a copy of it. */
+let seeded: TestDb;
+const dbs: TestDb[] = [];
 const reportRoot = mkdtempSync(join(tmpdir(), 'polycomm-seed-'));
 
 beforeAll(async () => {
-  db = await createTestDatabase(); // 01-03 are in the template already
+  seeded = await createTestDatabase(); // 01-03 are in the template already
+  dbs.push(seeded);
   const loaded = new Set(initdbFiles().map((f) => basename(f)));
   const rest = initdbFiles({ seed: true }).filter((f) => !loaded.has(basename(f)));
   expect(rest.map((f) => basename(f))).toContain('04-seed.sql');
   // eslint-disable-next-line no-restricted-properties -- the repository's static docker/initdb files
-  for (const file of rest) await db.sql.file(file);
+  for (const file of rest) await seeded.sql.file(file);
 });
 afterAll(async () => {
-  await db?.drop();
+  for (const d of dbs) await d.drop().catch(() => undefined);
   rmSync(reportRoot, { recursive: true, force: true });
 });
 
-async function pass(mode: 'receipts' | 'dwr'): Promise<{ report: PassReport; logs: Record<string, unknown>[] }> {
+/** A fresh copy of the seeded database. */
+async function copy(): Promise<TestDb> {
+  const db = await createTestDatabase({ template: seeded });
+  dbs.push(db);
+  return db;
+}
+
+async function pass(db: TestDb, mode: 'receipts' | 'dwr'): Promise<{ report: PassReport; logs: Record<string, unknown>[] }> {
   const dir = mkdtempSync(join(reportRoot, `${mode}-`));
   // no --now: the compose service runs on the real clock too
   const r = await runCli(['--mode', mode, '--report-dir', dir], { DATABASE_URL: db.url });
@@ -38,7 +48,7 @@ async function pass(mode: 'receipts' | 'dwr'): Promise<{ report: PassReport; log
   return { report: JSON.parse(readFileSync(join(dir, file!), 'utf8')) as PassReport, logs: logLines(r.stdout) };
 }
 
-const pending = async () => {
+const pending = async (db: TestDb) => {
   const [row] = await db.sql<{ wraps: number; alarms: number; issues: number; receipts: number }[]>`
     select (select count(*)::int from polycomm_suitcase where status = 0) as wraps,
            (select count(*)::int from polycommalarm where status = 0) as alarms,
@@ -49,7 +59,8 @@ const pending = async () => {
 
 describe('docker/initdb/04-seed.sql', () => {
   it('a receipts pass produces task types 1-5 and analyzer issues 7, 8, 9', async () => {
-    const { report, logs } = await pass('receipts');
+    const db = await copy();
+    const { report, logs } = await pass(db, 'receipts');
     expect(report.status).toBe('succeeded');
     expect(report.failures).toEqual([]);
     expect(report.rejected.total).toBe(0);
@@ -77,7 +88,8 @@ describe('docker/initdb/04-seed.sql', () => {
   });
 
   it('a dwr pass produces task types 1, 4, 5 and marks the clean groups processed', async () => {
-    const { report } = await pass('dwr');
+    const db = await copy();
+    const { report } = await pass(db, 'dwr');
     expect(report.status).toBe('succeeded');
     expect(report.failures).toEqual([]);
     expect(report.rejected.total).toBe(0);
@@ -90,12 +102,14 @@ describe('docker/initdb/04-seed.sql', () => {
     expect(clean).toEqual([114, 115, 117].map((id) => ({ id, status: 1, in_task: false })));
   });
 
-  it('leaves nothing pending; the next passes find nothing to do', async () => {
-    expect(await pending()).toEqual({ wraps: 0, alarms: 0, issues: 0, receipts: 0 });
+  it('both passes leave nothing pending; the next passes find nothing to do', async () => {
+    const db = await copy();
+    for (const mode of ['receipts', 'dwr'] as const) await pass(db, mode);
+    expect(await pending(db)).toEqual({ wraps: 0, alarms: 0, issues: 0, receipts: 0 });
     const tasks = await db.sql<{ n: number }[]>`select count(*)::int as n from task`;
     expect(tasks[0]!.n).toBe(15 + 4);
     for (const mode of ['receipts', 'dwr'] as const) {
-      const { report } = await pass(mode);
+      const { report } = await pass(db, mode);
       expect(report.groups.tasks).toBe(0);
       expect(report.rowsInserted).toEqual({ task: 0, task_to_event: 0, polycommissue: 0 });
     }

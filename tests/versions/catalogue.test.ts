@@ -1,4 +1,4 @@
-// The worked examples (ANALYSIS.md section 7) and the bad-input catalogue on
+// The worked examples (docs/rules.md) and the bad-input catalogue on
 // PostgreSQL 14, 15, 16 and 18 (the full suite runs on 17): the very test
 // files of the db project, run by vitest with TEST_DATABASE_URL pointing at
 // an embedded server of that major.
