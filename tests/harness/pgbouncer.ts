@@ -10,6 +10,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { inject } from 'vitest';
+import { requireComponent } from './component.js';
 import { freePort } from './embedded.js';
 import { registerServer, rolesFor, ROLE_PASSWORD } from './roles.js';
 
@@ -27,10 +28,12 @@ export interface PgBouncer {
   stop(): Promise<void>;
 }
 
-/** Why PgBouncer cannot be run here, or undefined when it can. */
-export function pgbouncerMissing(): string | undefined {
-  if (!existsSync(PGBOUNCER_BIN)) return `${PGBOUNCER_BIN} is not installed (Debian package pgbouncer; .ci/run installs it)`;
-  return undefined;
+/**
+ * Whether the tests that need PgBouncer run (tests/harness/component.ts):
+ * outside CI a missing one skips them with one line, in CI it fails.
+ */
+export function pgbouncerAvailable(): boolean {
+  return requireComponent('PgBouncer', existsSync(PGBOUNCER_BIN), `${PGBOUNCER_BIN} is not installed (Debian package pgbouncer; .ci/run installs it)`);
 }
 
 /** PgBouncer refuses to run as root: as root it runs as `nobody`. */
