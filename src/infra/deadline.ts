@@ -66,8 +66,8 @@ export function withDeadline<T>(pending: Pending<T>, limits: QueryLimits, onSile
         clearTimeout(timer);
         if (state === 'given up') return;
         const cancelled = state === 'cancelling' && (error as { code?: unknown } | null)?.code === '57014';
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the driver's own error, passed on as it came
-        reject(cancelled ? new QueryTimeout(`no answer from the server within ${seconds(limits.queryMs)}: the statement was cancelled (QUERY_TIMEOUT)`) : error);
+        if (cancelled) reject(new QueryTimeout(`no answer from the server within ${seconds(limits.queryMs)}: the statement was cancelled (QUERY_TIMEOUT)`));
+        else reject(error instanceof Error ? error : new Error(String(error)));
       },
     );
   });
@@ -81,7 +81,7 @@ interface DriverQuery<T> extends Promise<T> {
 /** A postgres.js query as Pending: its own then() starts it; a failed cancel request is not an unhandled rejection. */
 function pendingQuery<T>(query: DriverQuery<T>, then: Promise<T>['then']): Pending<T> {
   return {
-    subscribe: (resolve, reject) => void then.call(query, resolve, reject),
+    subscribe: (resolve, reject) => void then(resolve, reject),
     cancel: () => {
       const canceller = query.canceller;
       query.canceller = null;
@@ -123,9 +123,8 @@ export function guardQueries(sql: Sql, limits: QueryLimits, onSilentConnection: 
     return run;
   };
   const bound = <T>(query: DriverQuery<T>, serial: boolean): DriverQuery<T> => {
-    // the query's own then(), called with the query as `this` (pendingQuery)
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(query, ...) only
-    const then = query.then;
+    // the query's own then(), which starts it
+    const then = query.then.bind(query) as Promise<T>['then'];
     let raced: Promise<T> | undefined;
     // the query runs when first awaited: its wait is bounded from then on
     query.then = function <A = T, B = never>(onfulfilled?: ((value: T) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null) {
