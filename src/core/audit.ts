@@ -109,8 +109,13 @@ export interface DeviceAudit {
 // ---------------------------------------------------------------------------
 // What the rules give (one analyzeDevice)
 
-type Key = string;
-const keyOf = (table: string, id: number): Key => `${table}:${id}`;
+/** A row of one of the four event tables as one number (id * 4 + table): Map keys that cost no string. Ids are safe integers below 2^51. */
+type Key = number;
+const TABLE_INDEX: Record<EventTable, number> = { polycomm_suitcase: 0, polycommalarm: 1, polycommissue: 2, receipts: 3 };
+const TABLE_OF: readonly EventTable[] = ['polycomm_suitcase', 'polycommalarm', 'polycommissue', 'receipts'];
+const keyOf = (table: EventTable, id: number): Key => id * 4 + TABLE_INDEX[table];
+/** 'polycomm_suitcase 11' */
+const keyText = (key: Key): string => `${TABLE_OF[key % 4]} ${Math.floor(key / 4)}`;
 
 interface RulesIndex {
   plan: DevicePlan;
@@ -167,7 +172,10 @@ function storedOf(input: AuditInput): StoredIndex {
   const byId = <T extends { id: number }>(rows: T[]) => new Map(rows.map((r) => [r.id, r]));
   const wrapsByPolycom = new Map<number, number[]>();
   for (const w of [...input.wraps].sort((a, b) => a.id - b.id)) {
-    if (w.polycomId !== null) wrapsByPolycom.set(w.polycomId, [...(wrapsByPolycom.get(w.polycomId) ?? []), w.id]);
+    if (w.polycomId === null) continue;
+    const ids = wrapsByPolycom.get(w.polycomId);
+    if (ids === undefined) wrapsByPolycom.set(w.polycomId, [w.id]);
+    else ids.push(w.id);
   }
   const linksByTask = new Map<number, AuditLink[]>(input.tasks.map((t) => [t.id, []]));
   for (const l of input.links) linksByTask.get(l.taskId)?.push(l);
@@ -638,9 +646,10 @@ function compareOrder(c: Context, taskId: number, k: number, local: Micros): voi
     const want = parent === null ? null : rowAt.get(parent)!;
     const pl = m.link.parentId === null ? undefined : c.stored.linkById.get(m.link.parentId);
     const pt = pl === undefined || pl.taskId !== taskId ? undefined : c.scope.targets.get(pl.id)!;
-    const got = m.link.parentId === null ? null : pt?.kind === 'row' ? pt.key : `link ${m.link.parentId}`;
-    if (got !== want) {
-      c.out.add({ kind: 'link_order', taskId, table: 'task_to_event', id: m.link.id, field: 'parent', stored: got?.replace(':', ' ') ?? null, rules: want?.replace(':', ' ') ?? null,
+    const got = m.link.parentId === null ? null : pt?.kind === 'row' ? keyText(pt.key) : `link ${m.link.parentId}`;
+    const rules = want === null ? null : keyText(want);
+    if (got !== rules) {
+      c.out.add({ kind: 'link_order', taskId, table: 'task_to_event', id: m.link.id, field: 'parent', stored: got, rules,
         local, rule: 'R16', event: eventOf(c, m.link), note: 'a nested event and an analyzer issue hang under their wrap\'s link; others have none' });
     }
   });

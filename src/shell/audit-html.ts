@@ -18,7 +18,10 @@ export const KIND_COLORS: Record<FindingKind, string> = {
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-const CHART = { left: 56, top: 16, height: 220, bottom: 64, right: 16, minBar: 10, maxBar: 48, gap: 4 };
+const CHART = { left: 56, top: 22, height: 240, right: 16, minBar: 10, maxBar: 96, gap: 6 };
+/** Room under the axis for a day label written across (a bar this wide) or turned (narrower). */
+const LABEL_ACROSS = 76;
+const BOTTOM = { across: 28, turned: 84 };
 
 /** A round step for the count axis: 1, 2, 5 x 10^n, about five ticks. */
 function tickStep(max: number): number {
@@ -27,22 +30,30 @@ function tickStep(max: number): number {
   return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw)!;
 }
 
+function dayLabel(day: string, x: number, y: number, across: boolean): string {
+  return across
+    ? `<text class="day" x="${x}" y="${y + 14}" font-size="11" text-anchor="middle">${esc(day)}</text>`
+    : `<text class="day" x="${x}" y="${y + 8}" font-size="11" text-anchor="end" transform="rotate(-60 ${x} ${y + 8})">${esc(day)}</text>`;
+}
+
 /** Findings per day, stacked by kind; every segment carries its day, kind and count (data-*), and a hover title. */
 export function chartSvg(doc: AuditDocument): string {
   const days = Object.keys(doc.byDay);
   const max = Math.max(1, ...days.map((d) => dayTotal(doc.byDay[d]!)));
   const step = tickStep(max);
   const top = Math.ceil(max / step) * step;
-  const bar = Math.max(CHART.minBar, Math.min(CHART.maxBar, Math.floor(900 / Math.max(1, days.length)) - CHART.gap));
-  const width = CHART.left + Math.max(1, days.length) * (bar + CHART.gap) + CHART.right;
-  const height = CHART.top + CHART.height + CHART.bottom;
-  const y = (v: number) => CHART.top + CHART.height - (v / top) * CHART.height;
+  const bar = Math.max(CHART.minBar, Math.min(CHART.maxBar, Math.floor(1000 / Math.max(1, days.length)) - CHART.gap));
+  const across = bar + CHART.gap >= LABEL_ACROSS;
+  const width = CHART.left + Math.max(4, days.length) * (bar + CHART.gap) + CHART.right;
+  const axis = CHART.top + CHART.height;
+  const height = axis + (across ? BOTTOM.across : BOTTOM.turned);
+  const y = (v: number) => axis - (v / top) * CHART.height;
   const parts: string[] = [];
   for (let v = 0; v <= top; v += step) {
     parts.push(`<line class="grid" x1="${CHART.left}" x2="${width - CHART.right}" y1="${y(v)}" y2="${y(v)}" stroke="#eceff1"/>`,
       `<text class="tick" x="${CHART.left - 6}" y="${y(v) + 4}" text-anchor="end" font-size="11">${v}</text>`);
   }
-  const labelEvery = Math.ceil(14 / (bar + CHART.gap));
+  const labelEvery = across ? 1 : Math.ceil(14 / (bar + CHART.gap));
   days.forEach((day, i) => {
     const x = CHART.left + i * (bar + CHART.gap) + CHART.gap / 2;
     let base = 0;
@@ -52,11 +63,10 @@ export function chartSvg(doc: AuditDocument): string {
       parts.push(`<rect class="bar" data-day="${esc(day)}" data-kind="${kind}" data-count="${count}" x="${x}" y="${y(base + count)}" width="${bar}" height="${y(base) - y(base + count)}" fill="${KIND_COLORS[kind]}"><title>${esc(`${day}: ${kind} ${count}`)}</title></rect>`);
       base += count;
     }
-    if (i % labelEvery === 0) {
-      parts.push(`<text class="day" x="${x + bar / 2}" y="${CHART.top + CHART.height + 8}" font-size="11" text-anchor="end" transform="rotate(-60 ${x + bar / 2} ${CHART.top + CHART.height + 8})">${esc(day)}</text>`);
-    }
+    if (bar >= 18) parts.push(`<text class="total" x="${x + bar / 2}" y="${y(base) - 4}" font-size="11" text-anchor="middle">${base}</text>`);
+    if (i % labelEvery === 0) parts.push(dayLabel(day, x + bar / 2, axis, across));
   });
-  parts.push(`<line x1="${CHART.left}" x2="${width - CHART.right}" y1="${y(0)}" y2="${y(0)}" stroke="#455a64"/>`);
+  parts.push(`<line x1="${CHART.left}" x2="${width - CHART.right}" y1="${axis}" y2="${axis}" stroke="#455a64"/>`);
   if (days.length === 0) parts.push(`<text x="${CHART.left + 10}" y="${y(top / 2)}" font-size="13" fill="#2e7d32">no finding: every stored task of the period agrees with the rules</text>`);
   return `<svg id="chart" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="'DejaVu Sans', sans-serif" role="img" aria-label="findings per day by kind">\n${parts.join('\n')}\n</svg>`;
 }
@@ -64,19 +74,23 @@ export function chartSvg(doc: AuditDocument): string {
 const STYLE = `body{font:14px/1.4 'DejaVu Sans',sans-serif;margin:16px;color:#212121}
 h1{font-size:18px;margin:0 0 4px}h2{font-size:15px;margin:18px 0 6px}.meta{color:#455a64;margin:0 0 10px}
 .legend{display:flex;flex-wrap:wrap;gap:4px 16px;margin:8px 0;font-size:12px;padding:0;list-style:none}
-.legend li{display:flex;align-items:center;gap:6px}.legend i{display:inline-block;width:14px;height:14px}
-.scroll{overflow-x:auto;border:1px solid #cfd8dc;background:#fff}
+.legend li{display:flex;align-items:center;gap:6px}.legend i,.swatch{display:inline-block;width:12px;height:12px}
+.row{display:flex;gap:16px;align-items:flex-start}.scroll{overflow-x:auto;border:1px solid #cfd8dc;background:#fff;max-width:calc(100% - 260px)}
+td.n{text-align:right}#findings td:first-child{white-space:nowrap}
 table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #cfd8dc;padding:3px 6px;text-align:left;vertical-align:top}
 th{background:#eceff1}code{font-size:12px;white-space:nowrap}.ok{color:#2e7d32}.warn{color:#b71c1c}`;
 
 function summaryHtml(doc: AuditDocument): string {
-  const kinds = FINDING_KINDS.map((k) => `<tr><td><i style="display:inline-block;width:10px;height:10px;background:${KIND_COLORS[k]}"></i> ${k}</td><td>${doc.byKind[k]}</td></tr>`).join('');
   const nc = doc.notCompared;
-  return `<p>${esc(`Tasks compared: ${doc.tasks}; ${doc.agree} agree with the rules, ${doc.tasks - doc.agree} do not. Findings: ${doc.findings.length}.`)}</p>
-<p>${esc(`Resolved by staff (resolved = true where the rules give false; the staff's normal work, not a disagreement): ${doc.resolvedByStaff.tasks} tasks.`)}</p>
+  return `<p>${esc(`Tasks compared: ${doc.tasks}; ${doc.agree} agree with the rules, ${doc.tasks - doc.agree} do not. Findings: ${doc.findings.length}.`)}
+${esc(`Resolved by staff (resolved = true where the rules give false; the staff's normal work, not a disagreement): ${doc.resolvedByStaff.tasks} tasks.`)}</p>
 <p class="meta">${esc(`Not compared: ${nc.tasks} tasks and ${nc.inProgressEvents} events in groups still in progress (R9), ${nc.invalidEvents} invalid rows (R4), ${nc.pendingEvents} pending events (the next pass takes them).`)}</p>
-${doc.devices.unsettled.length > 0 ? `<p class="warn">${esc(`No quiet gap found around the period for devices ${doc.devices.unsettled.join(', ')}: groups at their windows' edges may be cut short.`)}</p>` : ''}
-<table id="by-kind"><tr><th>kind</th><th>findings</th></tr>${kinds}</table>`;
+${doc.devices.unsettled.length > 0 ? `<p class="warn">${esc(`No quiet gap found around the period for devices ${doc.devices.unsettled.join(', ')}: groups at their windows' edges may be cut short.`)}</p>` : ''}`;
+}
+
+function kindsHtml(doc: AuditDocument): string {
+  const rows = FINDING_KINDS.map((k) => `<tr><td><i class="swatch" style="background:${KIND_COLORS[k]}"></i> ${k}</td><td class="n">${doc.byKind[k]}</td></tr>`).join('');
+  return `<table id="by-kind"><tr><th>kind</th><th>findings</th></tr>${rows}</table>`;
 }
 
 function findingsHtml(doc: AuditDocument): string {
@@ -103,7 +117,7 @@ export function renderAuditHtml(doc: AuditDocument): string {
 ${summaryHtml(doc)}
 <h2>Findings per day, by kind</h2>
 <ul class="legend">${legend}</ul>
-<div class="scroll">${chartSvg(doc)}</div>
+<div class="row"><div class="scroll">${chartSvg(doc)}</div>${kindsHtml(doc)}</div>
 <h2>Findings</h2>
 ${findingsHtml(doc)}
 </body></html>

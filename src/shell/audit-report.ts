@@ -30,6 +30,8 @@ export interface AuditDocument {
   resolvedByStaff: { tasks: number; byDay: Record<string, number>; taskIds: number[] };
   notCompared: NotCompared;
   durationMs: number;
+  /** Peak resident memory of the process (bounded by a chunk of devices, not by the period). */
+  maxRssKb: number;
 }
 
 export interface AuditHeader {
@@ -63,6 +65,7 @@ export class AuditAccumulator {
       resolvedByStaff: { tasks: 0, byDay: {}, taskIds: [] },
       notCompared: { tasks: 0, inProgressEvents: 0, invalidEvents: 0, pendingEvents: 0 },
       durationMs: 0,
+      maxRssKb: 0,
     };
   }
 
@@ -96,7 +99,7 @@ export class AuditAccumulator {
   }
 
   /** The finished document: findings by day, device, task; days in order. */
-  finish(now: number): AuditDocument {
+  finish(now: number, maxRssKb: number): AuditDocument {
     const d = this.doc;
     d.findings.sort((a, b) => (a.day ?? '').localeCompare(b.day ?? '') || a.deviceId - b.deviceId || (a.taskId ?? -1) - (b.taskId ?? -1) ||
       FINDING_KINDS.indexOf(a.kind) - FINDING_KINDS.indexOf(b.kind) || (a.id ?? -1) - (b.id ?? -1));
@@ -105,6 +108,7 @@ export class AuditAccumulator {
     d.resolvedByStaff.taskIds.sort((a, b) => a - b);
     d.devices.unsettled.sort((a, b) => a - b);
     d.durationMs = Math.round(now - this.started);
+    d.maxRssKb = maxRssKb;
     return d;
   }
 }

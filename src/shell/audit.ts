@@ -17,6 +17,7 @@ import { auditIssues } from '../sql/audit-issues.js';
 import { auditReceipts } from '../sql/audit-receipts.js';
 import { auditTasks, type EventKeys } from '../sql/audit-tasks.js';
 import { auditLinkTargets } from '../sql/audit-link-targets.js';
+import { auditAnalyzerIssues } from '../sql/audit-analyzer-issues.js';
 
 export interface AuditContext {
   sql: Sql;
@@ -159,25 +160,37 @@ async function loadWindows(sql: Sql, ctx: AuditContext, states: readonly DeviceS
   for (const st of states) {
     inputs.set(st.device.id, { deviceId: st.device.id, wraps: [], alarms: [], issues: [], receipts: [], analyzerIssues: [], tasks: [], links: [] });
   }
-  const keys: EventKeys = { tables: [], eventIds: [], devices: [] };
-  const key = (table: string, id: number | null, device: number) => {
-    if (id === null) return;
-    keys.tables.push(table);
-    keys.eventIds.push(id);
-    keys.devices.push(device);
-  };
-  for (const x of wraps) { inputs.get(x.deviceId)!.wraps.push(x); key('polycomm_suitcase', x.polycomId, x.deviceId); }
-  for (const x of alarms) { inputs.get(x.deviceId)!.alarms.push(x); key('polycommalarm', x.id, x.deviceId); }
-  for (const x of issues.issues) { inputs.get(x.deviceId)!.issues.push(x); key('polycommissue', x.id, x.deviceId); }
-  for (const x of issues.analyzerIssues) { inputs.get(x.deviceId)!.analyzerIssues.push(x); key('polycommissue', x.id, x.deviceId); }
-  for (const x of receipts) { inputs.get(x.deviceId)!.receipts.push(x); key('receipts', x.id, x.deviceId); }
+  const keys: EventKeys = { wraps: [], alarms: [], issues: [], receipts: [] };
+  for (const x of wraps) {
+    inputs.get(x.deviceId)!.wraps.push(x);
+    if (x.polycomId !== null) keys.wraps.push(x.polycomId);
+  }
+  for (const x of alarms) {
+    inputs.get(x.deviceId)!.alarms.push(x);
+    keys.alarms.push(x.id);
+  }
+  for (const x of issues.issues) {
+    inputs.get(x.deviceId)!.issues.push(x);
+    keys.issues.push(x.id);
+  }
+  for (const x of issues.analyzerIssues) {
+    inputs.get(x.deviceId)!.analyzerIssues.push(x);
+    keys.issues.push(x.id);
+  }
+  for (const x of receipts) {
+    inputs.get(x.deviceId)!.receipts.push(x);
+    keys.receipts.push(x.id);
+  }
   const linked = await auditTasks(sql, w, keys);
   for (const t of linked.tasks) if (t.deviceId !== null) inputs.get(t.deviceId)?.tasks.push(t);
-  const deviceOfTask = new Map(linked.tasks.map((t) => [t.id, t.deviceId]));
-  for (const l of linked.links) inputs.get(deviceOfTask.get(l.taskId) ?? -1)?.links.push(l);
-  for (const a of linked.analyzerIssues) {
-    const input = inputs.get(a.deviceId);
-    if (input !== undefined && !input.analyzerIssues.some((x) => x.id === a.id)) input.analyzerIssues.push(a);
+  const deviceOfTask = new Map(linked.tasks.map((t) => [t.id, t.deviceId ?? -1]));
+  for (const l of linked.links) inputs.get(deviceOfTask.get(l.taskId)!)?.links.push(l);
+  // analyzer issues the tasks link outside the window (rare): by primary key, to their task's device
+  const windowed = new Set(issues.analyzerIssues.map((a) => a.id).concat(issues.issues.map((i) => i.id)));
+  const outside = new Map<number, number>();
+  for (const l of linked.links) if (l.table === 'polycommissue' && l.eventId !== null && !windowed.has(l.eventId)) outside.set(l.eventId, deviceOfTask.get(l.taskId)!);
+  if (outside.size > 0) {
+    for (const a of await auditAnalyzerIssues(sql, [...outside.keys()])) inputs.get(outside.get(a.id)!)?.analyzerIssues.push(a);
   }
   return inputs;
 }

@@ -14,6 +14,7 @@ export async function auditAlarms(sql: Sql, w: WindowArrays): Promise<WindowPoin
                              trunc(extract(epoch from a.date) * 1000000), ',', a.status), ';') as packed
     from unnest(${w.devices}::int[], ${w.from}::timestamp[], ${w.to}::timestamp[]) as w(device, lo, hi)
     join polycommalarm a on a.device = w.device and a.localdate between w.lo and w.hi
+    where a.device = any(${w.devices}::int[]) and a.localdate between ${w.lowest}::timestamp and ${w.highest}::timestamp
     group by a.polycommalarm_id / 65536`;
   return unpack(parts, 'polycommalarm', (row) => ({
     id: row.id(),

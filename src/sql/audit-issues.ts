@@ -21,6 +21,7 @@ export async function auditIssues(sql: Sql, w: WindowArrays): Promise<WindowIssu
                              i.type, ',', i.suitcase, ',', i.total, ',', i.duration), ';') as packed
     from unnest(${w.devices}::int[], ${w.from}::timestamp[], ${w.to}::timestamp[]) as w(device, lo, hi)
     join polycommissue i on i.device = w.device and i.localdate between w.lo and w.hi
+    where i.device = any(${w.devices}::int[]) and i.localdate between ${w.lowest}::timestamp and ${w.highest}::timestamp
     group by i.polycommissue_id / 65536`;
   const out: WindowIssues = { issues: [], analyzerIssues: [] };
   unpack(parts, 'polycommissue', (row) => {

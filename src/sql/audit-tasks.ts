@@ -1,55 +1,56 @@
 // audit (issue 23): the tasks of a chunk of devices that link one of the
-// loaded rows (wraps by polycom_id, R16; a task links rows of its own device)
-// or are dated (local_date) in the device's window, with every link of each,
-// and for links to the analyzer's own issues (id 22222222, R14) the issue's
-// columns. Packed (packed-rows.ts): one row per link, a task without links once.
+// loaded rows (wraps by polycom_id, R16; only the chunk's own tasks: a task
+// links rows of its own device) or are dated (local_date) in the device's
+// window, with every link of each. Packed (packed-rows.ts): one row per
+// link, a task without links once.
 import type { Sql } from '../infra/db.js';
-import { ANALYZER_ISSUE_MARKER } from '../core/index.js';
-import type { AuditLink, StoredAnalyzerIssue, StoredTask } from '../core/index.js';
+import type { AuditLink, StoredTask } from '../core/index.js';
 import { unpack } from './packed-rows.js';
 import { numberArray, textArray } from './array-literal.js';
 import type { WindowArrays } from './audit-windows.js';
 
-/** The loaded rows tasks are looked up by: table, event_id (a wrap's polycom_id), device. */
+/** The loaded rows tasks are looked up by, per table (task_to_event.event_id: a wrap's polycom_id, R16). */
 export interface EventKeys {
-  tables: string[];
-  eventIds: number[];
-  devices: number[];
+  wraps: number[];
+  alarms: number[];
+  issues: number[];
+  receipts: number[];
 }
 
 export interface WindowTasks {
   tasks: StoredTask[];
   links: AuditLink[];
-  analyzerIssues: (StoredAnalyzerIssue & { deviceId: number })[];
 }
 
 const TABLES = ['polycomm_suitcase', 'polycommalarm', 'polycommissue', 'receipts'] as const;
 
 export async function auditTasks(sql: Sql, w: WindowArrays, keys: EventKeys): Promise<WindowTasks> {
+  // every list is a hashed `= any(constant)` (custom plans: src/infra/db.ts); the per-device windows
+  // are joined only to rows already narrowed, so no estimate of unnest's size can mislead the planner
   const parts = await sql<{ packed: string }[]>`
-    with ev as (
-      select * from unnest(${textArray(keys.tables)}::text[], ${numberArray(keys.eventIds)}::int8[], ${numberArray(keys.devices)}::int[]) as ev(tbl, event_id, device)
-    ), hit as (
+    with hit as (
       select l.task_id as id
-      from ev join task_to_event l on l.event_id = ev.event_id and l.table_name = ev.tbl
-      join task t on t.id = l.task_id and t.device_id = ev.device
+      from task_to_event l
+      where (l.table_name = 'polycomm_suitcase' and l.event_id = any(${numberArray(keys.wraps)}::int8[]))
+         or (l.table_name = 'polycommalarm' and l.event_id = any(${numberArray(keys.alarms)}::int8[]))
+         or (l.table_name = 'polycommissue' and l.event_id = any(${numberArray(keys.issues)}::int8[]))
+         or (l.table_name = 'receipts' and l.event_id = any(${numberArray(keys.receipts)}::int8[]))
       union
       select t.id
-      from unnest(${w.devices}::int[], ${w.from}::timestamp[], ${w.to}::timestamp[]) as w(device, lo, hi)
-      join task t on t.device_id = w.device and t.local_date between w.lo and w.hi
+      from task t
+      join unnest(${w.devices}::int[], ${w.from}::timestamp[], ${w.to}::timestamp[]) as w(device, lo, hi)
+        on t.device_id = w.device and t.local_date between w.lo and w.hi
+      where t.device_id = any(${w.devices}::int[]) and t.local_date between ${w.lowest}::timestamp and ${w.highest}::timestamp
     )
     select string_agg(concat(t.id, ',', t.device_id, ',', t.type, ',', t.resolved::int, ',', t.status, ',',
                              trunc(extract(epoch from t.date) * 1000000), ',', trunc(extract(epoch from t.local_date) * 1000000), ',',
                              l.id, ',', l.event_id, ',', array_position(${textArray([...TABLES])}::text[], l.table_name), ',', (l.table_name is not null)::int, ',',
-                             l.ord, ',', l.parent_id, ',',
-                             i.polycommissue_id, ',', i.type, ',', i.suitcase, ',', i.total, ',', i.duration, ',',
-                             trunc(extract(epoch from i.localdate) * 1000000), ',', trunc(extract(epoch from i.date) * 1000000), ',', i.status), ';') as packed
+                             l.ord, ',', l.parent_id), ';') as packed
     from hit
-    join task t on t.id = hit.id
+    join task t on t.id = hit.id and t.device_id = any(${w.devices}::int[])
     left join task_to_event l on l.task_id = t.id
-    left join polycommissue i on l.table_name = 'polycommissue' and i.polycommissue_id = l.event_id and i.id = ${ANALYZER_ISSUE_MARKER}
     group by t.id / 65536`;
-  const out: WindowTasks = { tasks: [], links: [], analyzerIssues: [] };
+  const out: WindowTasks = { tasks: [], links: [] };
   const seen = new Set<number>();
   unpack(parts, 'task', (row) => {
     const task: StoredTask = {
@@ -65,13 +66,10 @@ export async function auditTasks(sql: Sql, w: WindowArrays, keys: EventKeys): Pr
     const named = row.number();
     const ord = row.number();
     const parentId = row.bigint();
-    const issueId = row.bigint();
-    const issue = { type: row.number(), suitcase: row.bigint(), total: row.number(), duration: row.number(), local: row.number(), moscow: row.number(), status: row.number() };
     if (linkId === null) return null;
     // a table_name none of the four (or NULL) reads as such: the audit reports the link as extra
     const name = table !== null ? TABLES[table - 1]! : named === 1 ? '(another table)' : null;
     out.links.push({ id: linkId, taskId: task.id, eventId, table: name, ord, parentId });
-    if (issueId !== null) out.analyzerIssues.push({ id: issueId, deviceId: task.deviceId ?? 0, ...issue });
     return null;
   });
   return out;

@@ -19,6 +19,7 @@ export async function auditWraps(sql: Sql, w: WindowArrays): Promise<WindowWrap[
                              s.status, ',', s.csp::int, ',', s.unpaid::int, ',', s.to_account::int, ',', s.in_task::int, ',', s.receipt_id), ';') as packed
     from unnest(${w.devices}::int[], ${w.from}::timestamp[], ${w.to}::timestamp[]) as w(device, lo, hi)
     join polycomm_suitcase s on s.device_id = w.device and s.local_date >= w.lo and s.dateini_local <= w.hi
+    where s.device_id = any(${w.devices}::int[]) and s.local_date >= ${w.lowest}::timestamp and s.dateini_local <= ${w.highest}::timestamp
     group by s.id / 65536`;
   return unpack(parts, 'polycomm_suitcase', (row) => ({
     id: row.id(),

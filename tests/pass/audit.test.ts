@@ -58,13 +58,15 @@ describe('after both passes over generated data', () => {
   it('the audit of the period reports 0 findings; every task compared agrees; the database is the same before and after', async () => {
     const before = await dumpAll(db.sql);
     const doc = await json(db);
-    const [{ tasks }] = await db.sql<{ tasks: number }[]>`select count(*)::int as tasks from task`;
+    const [count] = await db.sql<{ tasks: number }[]>`select count(*)::int as tasks from task`;
+    const tasks = count!.tasks;
     expect(doc.findings).toEqual([]);
     expect(doc.tasks).toBe(tasks);
     expect(doc.agree).toBe(tasks);
     expect(Object.values(doc.byKind).every((n) => n === 0)).toBe(true);
     expect(doc.byDay).toEqual({});
     expect(doc.devices).toMatchObject({ audited: 12, byMode: { receipts: 6, dwr: 6 }, skipped: [] });
+    expect(doc.maxRssKb).toBeGreaterThan(0);
     // the generated invalid rows (R4) are no findings
     expect(doc.notCompared.invalidEvents).toBeGreaterThan(0);
     const text = await audit(db, ['--fail-on-findings']);

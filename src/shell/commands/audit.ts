@@ -8,8 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { DateTime } from 'luxon';
 import { selectReady, type Micros, type Mode, type ReadyDevice, type Span } from '../../core/index.js';
 import { readNow, wallMicros } from '../../infra/clock.js';
-import { ConfigError, defaultOf, PASS_SETTINGS, type ConnectionConfig, type LogConfig, type SettingSpec } from '../../infra/config.js';
+import { ConfigError, defaultOf, PASS_SETTINGS, wholeNumber, type ConnectionConfig, type LogConfig, type SettingSpec } from '../../infra/config.js';
 import { EXIT } from '../../infra/exit-codes.js';
+import { peakRssKb } from '../../infra/peak-rss.js';
 import type { Logger } from '../../infra/log.js';
 import type { Sql } from '../../infra/db.js';
 import { devicesById } from '../../sql/devices-by-id.js';
@@ -26,8 +27,19 @@ export type AuditFormat = 'text' | 'json' | 'html';
 export const AUDIT_FORMATS: readonly AuditFormat[] = ['text', 'json', 'html'];
 
 /** The pass settings an audit takes (the same values the passes ran with give the same rules). */
-const KEYS = ['lastEventTime', 'timedeltaCheck', 'timezone', 'now', 'chunkSize', 'chunkEvents'];
-export const AUDIT_SETTINGS: SettingSpec[] = PASS_SETTINGS.filter((s) => KEYS.includes(s.key));
+const KEYS = ['lastEventTime', 'timedeltaCheck', 'timezone', 'now'];
+
+/**
+ * An audit's chunks: larger than a pass's (50 devices, 20,000 rows), because
+ * without an index by device and local time every chunk reads the event tables
+ * through (docs/audit.md "Indexes"); 100,000 rows keep the peak near a pass's.
+ */
+const CHUNK_SETTINGS: SettingSpec[] = [
+  { key: 'chunkSize', flag: '--chunk-size <devices>', env: 'AUDIT_CHUNK_SIZE', description: 'most devices audited per chunk', default: '200', parse: wholeNumber('AUDIT_CHUNK_SIZE / --chunk-size', 1) },
+  { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'AUDIT_CHUNK_EVENTS', description: 'rows a chunk aims at (bounds memory), 0 = devices only', default: '100000', parse: wholeNumber('AUDIT_CHUNK_EVENTS / --chunk-events', 0) },
+];
+
+export const AUDIT_SETTINGS: SettingSpec[] = [...PASS_SETTINGS.filter((s) => KEYS.includes(s.key)), ...CHUNK_SETTINGS];
 
 export interface AuditOptions {
   period: Span;
@@ -156,7 +168,7 @@ export function runAudit(config: AuditConfig, o: AuditOptions, logger: Logger, o
     } finally {
       progress.stop();
     }
-    const doc = acc.finish(performance.now());
+    const doc = acc.finish(performance.now(), peakRssKb());
     logger.info(`audit done: ${doc.devices.audited} devices, ${doc.tasks} tasks compared, ${doc.findings.length} findings`,
       { audit: { tasks: doc.tasks, agree: doc.agree, findings: doc.findings.length, byKind: doc.byKind, resolvedByStaff: doc.resolvedByStaff.tasks, durationMs: doc.durationMs } });
     const text = renderAudit(doc, o.format);
