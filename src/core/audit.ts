@@ -284,7 +284,7 @@ function linkersOf(stored: StoredIndex, targets: Map<number, Target>): Map<Key, 
 function sharesOf(taskId: number, stored: StoredIndex, targets: Map<number, Target>, rules: RulesIndex): Map<number, number> {
   const counts = new Map<number, number>();
   const seen = new Set<Key>();
-  for (const l of stored.linksByTask.get(taskId) ?? []) {
+  for (const l of stored.linksByTask.get(taskId)!) {
     const t = targets.get(l.id)!;
     if (t.kind !== 'row' || seen.has(t.key)) continue;
     seen.add(t.key);
@@ -474,17 +474,17 @@ function missingRow(c: Context, row: RowInfo, owner: number | undefined, type: n
   }
 }
 
-/** The written columns of an event whose place agrees (linked by its group's task, or in a clean dwr group and linked by none). */
-function compareColumns(c: Context, row: RowInfo, link: AuditLink | null, local: Micros): void {
+/** The written columns of an event whose place agrees: linked by its group's task (a clean dwr group's wraps: compareWrap). */
+function compareColumns(c: Context, row: RowInfo, link: AuditLink, local: Micros): void {
   if (row.table === 'polycomm_suitcase') compareWrap(c, c.stored.wraps.get(row.id)!, link, local);
   else if (row.table === 'receipts') {
     const stored = c.stored.receipts.get(row.id)!;
     const rules = c.rules.receipts.get(row.id)!;
     if (stored.status !== rules) {
-      c.out.add({ kind: 'receipt_status', taskId: link?.taskId ?? null, table: 'receipts', id: row.id, field: 'status', stored: stored.status, rules,
+      c.out.add({ kind: 'receipt_status', taskId: link.taskId, table: 'receipts', id: row.id, field: 'status', stored: stored.status, rules,
         local, rule: 'R12', note: rules === 1 ? 'every position of the receipt pays a wrap' : 'positions of the receipt are left' });
     }
-  } else if (isPending(row.status) && link !== null) {
+  } else if (isPending(row.status)) {
     // an alarm or issue has no column of its own but its status: linked while pending, the link is premature
     c.out.add({ kind: 'link_extra', taskId: link.taskId, table: 'task_to_event', id: link.id, field: 'status', stored: 0, rules: 1,
       event: { table: row.table, id: row.id }, local, rule: 'R17', note: `${rowText(row.table, row.id)} is pending (status 0) but linked: a written group's events are processed` });
@@ -518,7 +518,7 @@ function compareClean(c: Context, key: Key): void {
     return;
   }
   if (isPending(row.status)) c.notCompared.pendingEvents++;
-  else compareColumns(c, row, null, row.from);
+  else compareWrap(c, c.stored.wraps.get(row.id)!, null, row.from); // a clean group holds wraps only
 }
 
 /** A task whose events all stand in clean dwr groups: one finding (its type: no task) covers it. */
@@ -609,9 +609,10 @@ function rowLink(c: Context, l: AuditLink, t: Extract<Target, { kind: 'row' }>, 
   const others = [...c.scope.linkers.get(t.key)!.keys()].filter((id) => id !== l.taskId).sort((a, b) => a - b);
   const when = local ?? row.from;
   const event = { table: row.table, id: row.id };
+  const place = c.rules.inTask.get(t.key);
   if (others.length > 0) {
     c.out.add({ kind: 'event_in_two_tasks', taskId: l.taskId, table: row.table, id: row.id, field: 'task', stored: [l.taskId, ...others].sort((a, b) => a - b),
-      rules: null, event, local: when, rule: 'R16', note: `also linked by task ${others.join(', ')}` });
+      rules: place === undefined ? null : (c.scope.owner.get(place.k) ?? null), event, local: when, rule: 'R16', note: `also linked by task ${others.join(', ')}` });
   } else {
     c.out.add({ kind: 'link_extra', taskId: l.taskId, table: 'task_to_event', id: l.id, field: 'event', stored: l.ord, rules: null, event, local: when,
       rule: clean ? 'R15' : 'R8/R16', note: `${rowText(row.table, row.id)}: ${clean ? 'its group is clean: the rules write no task for it (R15)' : 'the rules put it in another group (R8)'}` });

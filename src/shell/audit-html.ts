@@ -1,10 +1,11 @@
-// `analyzer audit --format html`: one self-contained page (no script, no
-// external font, image or style; a Content-Security-Policy that forbids every
-// request, as the explain page): the summary, an SVG chart of findings per
+// `analyzer audit --format html`: one self-contained page (html-page.ts: no
+// script, no external font, image or style; a Content-Security-Policy that
+// forbids every request, as the explain page): the summary, an SVG chart of findings per
 // day stacked by kind, and the table of findings, each with the command that
 // explains its task. Drawn from the same AuditDocument as the text and JSON.
 import { FINDING_KINDS, type FindingKind } from '../core/index.js';
 import { dayTotal, explainCommand, findingText, type AuditDocument } from './audit-report.js';
+import { escapeHtml, htmlPage } from './html-page.js';
 
 /** Rows of the findings table (the JSON holds every finding). */
 export const HTML_TABLE_ROWS = 2000;
@@ -16,7 +17,7 @@ export const KIND_COLORS: Record<FindingKind, string> = {
   event_in_no_task: '#37474f', event_in_two_tasks: '#8d6e63', task_without_type: '#00838f',
 };
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = escapeHtml;
 
 const CHART = { left: 56, top: 22, height: 240, right: 16, minBar: 10, maxBar: 96, gap: 6 };
 /** Room under the axis for a day label written across (a bar this wide) or turned (narrower). */
@@ -107,19 +108,11 @@ export function renderAuditHtml(doc: AuditDocument): string {
   const heading = `Audit of ${doc.period.from} to ${doc.period.to} (device-local), ${doc.modes.join(' and ')}`;
   const s = doc.settings;
   const legend = FINDING_KINDS.filter((k) => doc.byKind[k] > 0).map((k) => `<li><i style="background:${KIND_COLORS[k]}"></i>${k}</li>`).join('');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>${esc(heading)}</title><style>${STYLE}</style></head>
-<body>
-<h1>${esc(heading)}</h1>
-<p class="meta">${esc(`now ${s.now} (${s.timezone}); LAST_EVENT_TIME ${s.lastEventTime} s, TIMEDELTA_CHECK ${s.timedeltaCheck} s; devices ${doc.devices.audited}; the end of the period excluded`)}</p>
+  return htmlPage(heading, STYLE, `<p class="meta">${esc(`now ${s.now} (${s.timezone}); LAST_EVENT_TIME ${s.lastEventTime} s, TIMEDELTA_CHECK ${s.timedeltaCheck} s; devices ${doc.devices.audited}; the end of the period excluded`)}</p>
 ${summaryHtml(doc)}
 <h2>Findings per day, by kind</h2>
 <ul class="legend">${legend}</ul>
 <div class="row"><div class="scroll">${chartSvg(doc)}</div>${kindsHtml(doc)}</div>
 <h2>Findings</h2>
-${findingsHtml(doc)}
-</body></html>
-`;
+${findingsHtml(doc)}`);
 }

@@ -3,7 +3,9 @@
 // analyzer_code_to_int says (R2). Rows whose code is plain digits are first
 // narrowed by a cheap text comparison (a necessary condition: sign, leading
 // zeros and white space stripped), so the function runs on this chunk's
-// receipts and on odd codes only, not on every receipt of the period.
+// receipts and on odd codes only, not on every receipt of the period (the
+// planner evaluates the cheap conditions first); an index on
+// (analyzer_code_to_int(devicecode), dateclose) serves it directly.
 // Packed (packed-rows.ts).
 import type { Sql } from '../infra/db.js';
 import type { AuditReceipt } from '../core/index.js';
@@ -30,6 +32,7 @@ export async function auditReceipts(sql: Sql, w: WindowArrays, codes: readonly n
       on analyzer_code_to_int(r.devicecode) = w.code and r.dateclose between w.lo and w.hi
     where r.dateclose between ${w.lowest}::timestamp and ${w.highest}::timestamp
       and (r.devicecode !~ ${PLAIN} or ltrim(btrim(r.devicecode, ${SPACE}), '+-0') = any(${digits}::text[]))
+      and analyzer_code_to_int(r.devicecode) = any(${w.codes}::int[])
     group by r.receipt_id / 65536`;
   return unpack(parts, 'receipts', (row) => ({
     id: row.id(),

@@ -10,7 +10,6 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMicros } from '../../src/core/index.js';
@@ -20,7 +19,7 @@ import { legacyHistory, writeLegacyHistory } from '../../generator/legacy.js';
 import { runCli } from '../harness/cli.js';
 import { createTestDatabase, type TestDb } from '../harness/db.js';
 import type { AuditDocument } from '../../src/shell/audit-report.js';
-import { chromiumMissing, launch } from './chromium.js';
+import { chromiumMissing, launch, openOffline } from './chromium.js';
 
 const H = 3600 * 1_000_000;
 const END = Date.UTC(2026, 0, 12) * 1000;
@@ -67,14 +66,7 @@ async function open(name: string, [from, to]: readonly [string, string]): Promis
   const file = join(dir, `${name}.html`);
   const html = await runCli([...base, '--format', 'html', '--out', file], { DATABASE_URL: db!.url });
   expect(html.code, html.stderr).toBe(0);
-  const page = await context!.newPage();
-  const errors: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });
-  await page.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
-  await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+  const { page, errors, requests } = await openOffline(context!, file);
   const facts = await page.evaluate(measure);
   const shot = join(SHOTS, `${name}.png`);
   await page.screenshot({ path: shot, clip: { x: 0, y: 0, width: 1400, height: 820 } });
