@@ -60,3 +60,25 @@ describe("the old job's history", () => {
     expect(doc.devices.skipped).toEqual([{ deviceId: 7, reason: 'ready in both modes (R1): every pass skips it' }]);
   });
 });
+
+describe('devices by readiness (R1)', () => {
+  const period = () => ['--from', formatMicros(END - 26 * H), '--to', formatMicros(END + 8 * H), '--now', NOW, '--format', 'json'];
+
+  it('named devices ready in both modes or in neither are skipped with the reason; --mode audits them in that mode', async () => {
+    const named = await runCli(['audit', ...period(), '--device', '7', '8', '3'], { DATABASE_URL: db.url });
+    expect(named.code, named.stderr).toBe(0);
+    const doc = JSON.parse(named.stdout) as AuditDocument;
+    expect(doc.devices.skipped).toEqual([
+      { deviceId: 7, reason: 'ready in both modes (R1): give --mode' },
+      { deviceId: 8, reason: 'ready in neither mode (R1): give --mode' },
+    ]);
+    expect(doc.devices).toMatchObject({ audited: 1, byMode: { receipts: 1 } });
+    const forced = await runCli(['audit', ...period(), '--device', '8', '--mode', 'dwr'], { DATABASE_URL: db.url });
+    expect(forced.code, forced.stderr).toBe(0);
+    const one = JSON.parse(forced.stdout) as AuditDocument;
+    expect(one.devices).toMatchObject({ audited: 1, byMode: { dwr: 1 }, skipped: [] });
+    // nothing of device 8 was ever processed: its events are the backlog, no finding
+    expect(one.findings).toEqual([]);
+    expect(one.notCompared.pendingEvents).toBeGreaterThan(0);
+  });
+});
