@@ -35,6 +35,19 @@ export interface PassRun {
   digest?: string;
 }
 
+/** One `analyzer audit` of the generated period on the database a single pass wrote (issue 23). */
+export interface AuditRun {
+  wallMs: number;
+  /** the audit document's own duration */
+  totalMs: number;
+  tasks: number;
+  findings: number;
+  maxRssKb: number;
+  devices: number;
+  /** devices whose window had to be widened */
+  widened: number;
+}
+
 export interface ConcurrentRun {
   /** start of the first pass to the end of the last */
   wallMs: number;
@@ -89,6 +102,8 @@ export interface Entry {
     /** median over the repeats of pass wall / floor wall (pairedRatio) */
     ratio: number;
   };
+  /** --audit: one audit per repeat, after that repeat's pass */
+  audits?: AuditRun[];
   concurrent?: {
     runs: ConcurrentRun[];
     medianWallMs: number;
@@ -165,6 +180,9 @@ export function pairedRatio(passes: readonly { wallMs: number }[], floors: reado
 
 /** An entry's pass / floor, recomputed from its runs. */
 export const ratioOf = (e: Entry) => pairedRatio(e.passes, e.floors);
+
+/** audit / pass: the median over the repeats of each audit's wall divided by the wall of the pass before it (on its database). */
+export const auditRatio = (e: Entry) => pairedRatio(e.audits ?? [], e.passes);
 
 /** `receipts-1000x24h`, `-c1-3` for a custom density, `-chunk100`, `-node24.22.3` for a node given with --node, `-x2` for concurrent runs. */
 export function entryKey(c: Entry['config']): string {
@@ -284,7 +302,8 @@ interface TargetLine {
   verdict: Verdict;
 }
 
-function targets(all: Entry[], core: CoreResult | undefined): TargetLine[] {
+/** `audits`: the entries to judge the audit target on (every label's: an audit run is labelled so it leaves the pass figures alone); none in a labelled section. */
+function targets(all: Entry[], core: CoreResult | undefined, audits: Entry[] = []): TargetLine[] {
   const single = (mode: Mode, devices: number, hours: number) =>
     all.find((e) => e.config.mode === mode && e.config.devices === devices && e.config.hours === hours &&
       !e.config.customerEveryMinutes && e.config.chunkSize === 50);
@@ -356,6 +375,19 @@ function targets(all: Entry[], core: CoreResult | undefined): TargetLine[] {
       verdict: e ? 'recorded' : 'not measured',
     });
   }
+  // issue 23: the audit of a 1,000-device day's period against the pass that wrote it, paired repeat by repeat
+  for (const mode of audits.length > 0 ? (['receipts', 'dwr'] as const) : []) {
+    const e = audits.find((x) => x.config.mode === mode && x.config.devices === 1000 && x.config.hours === 24 && x.audits);
+    const ratio = e ? auditRatio(e) : Number.NaN;
+    lines.push({
+      target: `${mode}, audit of the period of a 1,000-device day (1,000 x 24 h) <= 2 x the pass that wrote it${e?.config.label ? ` (\`${e.key}\`)` : ''}`,
+      figure: e
+        ? `${ratio.toFixed(2)} (audit ${fmtMs(median(e.audits!.map((a) => a.wallMs)))}, pass ${fmtMs(e.median.passWallMs)}; ${fmtInt(e.audits![0]!.tasks)} tasks compared, ` +
+          `findings ${e.audits!.map((a) => a.findings).join(', ')}; peak RSS ${fmtMb(Math.max(...e.audits!.map((a) => a.maxRssKb)))}; load avg ${e.loadBefore.join(' ')} before, ${e.loadAfter.join(' ')} after)`
+        : '-',
+      verdict: !e ? 'not measured' : ratio <= 2 && e.audits!.every((a) => a.findings === 0) ? 'met' : 'MISSED',
+    });
+  }
   // judged on wall time (core-bench's CPU time includes V8's parallel GC threads, so it can exceed wall)
   const slowest = core ? [...core.lines].sort((a, b) => a.mEventsPerSecond - b.mEventsPerSecond)[0] : undefined;
   lines.push({
@@ -401,7 +433,8 @@ export function renderMarkdown(results: ResultsFile, previous: string | null): s
       out.push('');
     }
     const mine = entries.filter((e) => (e.config.label ?? '') === label);
-    out.push(mdTable(['target', 'measured', 'verdict'], targets(mine, results.core).map((t) => [t.target, t.figure, t.verdict === 'MISSED' ? '**MISSED**' : t.verdict])));
+    const audits = label === '' ? entries.filter((e) => e.audits && e.audits.length > 0) : [];
+    out.push(mdTable(['target', 'measured', 'verdict'], targets(mine, results.core, audits).map((t) => [t.target, t.figure, t.verdict === 'MISSED' ? '**MISSED**' : t.verdict])));
     out.push('');
   }
   out.push('## Passes by configuration');
@@ -448,6 +481,26 @@ export function renderMarkdown(results: ResultsFile, previous: string | null): s
       out.push(mdTable(header!, rows));
       out.push('');
     }
+  }
+  const audited = entries.filter((e) => e.audits && e.audits.length > 0);
+  if (audited.length > 0) {
+    out.push('## Audits of the period (`--audit`)');
+    out.push('');
+    out.push('After each single pass, `analyzer audit --mode M` of the whole generated period on the database that pass wrote, with the same *now* (issue 23). ' +
+      'The ratio is taken repeat by repeat (audit wall / the wall of the pass before it), the median shown; every audit must find nothing.');
+    out.push('');
+    out.push(mdTable(
+      ['configuration', 'pass wall', 'audit wall', 'audit (report)', 'audit / pass', 'tasks compared', 'findings', 'windows widened', 'audit peak RSS', 'load avg'],
+      audited.map((e) => {
+        const a = e.audits!;
+        return [
+          e.key, fmtMs(e.median.passWallMs), fmtMs(median(a.map((x) => x.wallMs))), fmtMs(median(a.map((x) => x.totalMs))), auditRatio(e).toFixed(2),
+          fmtInt(a[0]!.tasks), a.map((x) => String(x.findings)).join(', '), `${a[0]!.widened} / ${a[0]!.devices}`,
+          fmtMb(Math.max(...a.map((x) => x.maxRssKb))), fmtLoad(e.loadBefore.slice(0, 1).concat(e.loadAfter.slice(0, 1))),
+        ];
+      }),
+    ));
+    out.push('');
   }
   if (results.core) {
     const core = results.core;

@@ -16,6 +16,8 @@
 //   --seed N                   generator seed (default 7)
 //   --label NAME               tag the configuration (e.g. a patched build given with --cli): key receipts-1000x24h@NAME
 //   --verify                   digest every single pass's written data (determinism check)
+//   --audit                    after each single pass, `analyzer audit` of the generated period on the database it
+//                              wrote (issue 23: audit / pass <= 2); its findings must be 0
 //   --cli PATH                 the built CLI to run (default $BENCH_CLI, else dist/cli.js)
 //   --node PATH                the node binary that runs the CLI (default $BENCH_NODE, comma-separated,
 //                              else this process's node); given twice or more, every node is measured in
@@ -46,8 +48,10 @@ import { generate, MICROS, rowCount } from '../generator/generate.js';
 import { loadDataset, vacuumAnalyze } from '../generator/load.js';
 import {
   bestFigures, coreSideBySide, entryKey, median, pairedRatio, readResults, renderFile, tableRow, TABLE_HEADER, textTable, writeResults,
-  type ConcurrentRun, type CoreFigure, type CoreResult, type Entry, type Machine, type PassRun,
+  type AuditRun, type ConcurrentRun, type CoreFigure, type CoreResult, type Entry, type Machine, type PassRun,
 } from './results.js';
+import type { AuditDocument } from '../src/shell/audit-report.js';
+import { formatMicros } from '../src/core/index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_CLI = resolve(HERE, '../dist/cli.js');
@@ -82,6 +86,8 @@ export interface BenchOptions {
   label?: string;
   /** digest each single pass's data (determinism); always done for the first when concurrent > 1 */
   verify?: boolean;
+  /** audit the generated period on each single pass's database (issue 23) */
+  audit?: boolean;
   /** Keep the server and the template (for profiling by hand); the caller stops the server. */
   keep?: boolean;
   command?: string;
@@ -246,7 +252,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
       const pending = pendingByMode.get(mode)!;
       log(`${mode}: ${pending.total.toLocaleString('en-US')} pending events (${pending.wraps} wraps, ${pending.alarms} alarms, ${pending.issues} issues, ${pending.receipts} receipts)`);
       const loadBefore = loadavg();
-      const runs = new Map(nodes.map((n) => [n, { passes: [] as PassRun[], floors: [] as FloorResult[], concurrent: [] as ConcurrentRun[] }]));
+      const runs = new Map(nodes.map((n) => [n, { passes: [] as PassRun[], floors: [] as FloorResult[], concurrent: [] as ConcurrentRun[], audits: [] as AuditRun[] }]));
       // the data every pass writes, whichever node ran it, must be the same
       let referenceDigest: string | undefined;
       for (let r = 1; r <= options.repeat; r++) {
@@ -264,6 +270,13 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
             if (pass.digest !== referenceDigest) log(`WARNING: repeat ${r}${tag} wrote different data than the first pass (digest)`);
           }
           runs.get(node)!.passes.push(pass);
+          if (options.audit) {
+            const audit = await runAuditCli(node.path, cli, mode, passUrl, nowIso, reportRoot, children);
+            runs.get(node)!.audits.push(audit);
+            log(`${mode} repeat ${r}${tag}: audit ${Math.round(audit.wallMs)} ms wall (${audit.tasks} tasks compared, ${audit.findings} findings, peak RSS ${Math.round(audit.maxRssKb / 1024)} MB); ` +
+              `audit / pass ${(audit.wallMs / pass.wallMs).toFixed(2)}`);
+            if (audit.findings !== 0) log(`WARNING: the audit of repeat ${r}${tag} found ${audit.findings} stored values that differ from the rules`);
+          }
           await dropDatabase(passDb);
           log(`${mode} repeat ${r}${tag}: pass ${Math.round(pass.wallMs)} ms wall (report ${pass.totalMs} ms: load ${pass.loadMs}, analyze ${pass.analyzeMs}, write ${pass.writeMs}), ` +
             `${pass.statements} statements, peak RSS ${Math.round(pass.maxRssKb / 1024)} MB, devices ${pass.devices.processed}/${pass.devices.ready}`);
@@ -311,7 +324,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
 
       const loadAfter = loadavg();
       for (const node of nodes) {
-        const { passes, floors, concurrent: concurrentRuns } = runs.get(node)!;
+        const { passes, floors, concurrent: concurrentRuns, audits } = runs.get(node)!;
         const passWallMs = median(passes.map((p) => p.wallMs));
         const medianConcurrentMs = median(concurrentRuns.map((x) => x.wallMs));
         const config: Entry['config'] = {
@@ -344,6 +357,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
             ratio: pairedRatio(passes, floors),
           },
           ...(concurrent > 1 ? { concurrent: { runs: concurrentRuns, medianWallMs: medianConcurrentMs, speedup: medianConcurrentMs / passWallMs } } : {}),
+          ...(audits.length > 0 ? { audits } : {}),
         });
       }
     }
@@ -533,6 +547,22 @@ function passRun(wallMs: number, r: PassReport): PassRun {
   };
 }
 
+/**
+ * `analyzer audit` of the generated period (every local time of it: Moscow
+ * END-24h..END on clocks 1 h behind to 7 h ahead) in `mode`, with the pass's
+ * *now*, on the database the pass wrote; its wall time as the pass's is taken.
+ */
+async function runAuditCli(node: string, cli: string, mode: Mode, url: string, nowIso: string, reportRoot: string, children: Set<ChildProcess>): Promise<AuditRun> {
+  const out = join(mkdtempSync(join(reportRoot, `audit-${mode}-`)), 'audit.json');
+  const hour = 3600 * MICROS;
+  const started = performance.now();
+  const child = spawnCli(node, [cli, 'audit', '--mode', mode, '--from', formatMicros(BENCH_END - 26 * hour), '--to', formatMicros(BENCH_END + 8 * hour),
+    '--now', nowIso, '--format', 'json', '--out', out], cliEnv(url));
+  const wallMs = (await completion(child, children, 'the audit')) - started;
+  const doc = JSON.parse(readFileSync(out, 'utf8')) as AuditDocument;
+  return { wallMs, totalMs: doc.durationMs, tasks: doc.tasks, findings: doc.findings.length, maxRssKb: doc.maxRssKb, devices: doc.devices.audited, widened: doc.devices.widened };
+}
+
 // ---------------------------------------------------------------------------
 // The core micro-benchmark (bench/core-bench.ts, another engineer's file): run and parse.
 
@@ -618,6 +648,7 @@ async function main(): Promise<number> {
       'chunk-size': { type: 'string' },
       seed: { type: 'string' },
       verify: { type: 'boolean', default: false },
+      audit: { type: 'boolean', default: false },
       cli: { type: 'string' },
       node: { type: 'string', multiple: true },
       'cpu-prof': { type: 'string' },
@@ -716,6 +747,7 @@ async function main(): Promise<number> {
     ...(values['cpu-prof'] ? { cpuProfDir: resolve(values['cpu-prof']) } : {}),
     ...(values['node-flags'] ? { nodeFlags: values['node-flags'].split(/\s+/).filter(Boolean) } : {}),
     verify: values.verify,
+    audit: values.audit,
     ...(values.label ? { label: values.label } : {}),
     keep: values.keep,
     command,

@@ -18,6 +18,7 @@ import { parseStatusOptions, runStatus } from './shell/commands/status.js';
 import { parseOpenTasksOptions, parseSince, runOpenTasks } from './shell/commands/open-tasks.js';
 import { VERSION } from './infra/version.js';
 import { runGrants } from './shell/commands/grants.js';
+import { AUDIT_FORMATS, AUDIT_SETTINGS, parseAuditOptions, runAudit } from './shell/commands/audit.js';
 import { RoleNameError } from './shell/privileges.js';
 
 const env = process.env;
@@ -139,18 +140,47 @@ function openTasksCommand(): Command {
   });
 }
 
+function auditCommand(): Command {
+  const audit = new Command('audit')
+    .description('do the stored tasks of a period agree with the rules? Rebuilds every group of the period from the stored events with the core and compares tasks, links, verdicts, receipt statuses and analyzer issues field by field; read-only')
+    .addHelpText('after', `
+TIME is a device-local wall-clock time, as --now takes it; the period is [--from, --to).
+Exit codes: 0 the audit ran (whatever it found), 3 --fail-on-findings and something was found, 2 a bad period or an unknown device, 1 the database failed.
+Examples:
+  analyzer audit --from '2025-05-01 00:00:00' --to '2025-06-01 00:00:00'
+  analyzer audit --from 2025-05-31 --to 2025-06-01 --mode receipts --format html --out audit.html
+  analyzer audit --from 2025-05-31 --to 2025-06-01 --format json --fail-on-findings`);
+  audit.addOption(new Option('--from <time>', 'start of the period, device-local (included)').makeOptionMandatory());
+  audit.addOption(new Option('--to <time>', 'end of the period, device-local (excluded)').makeOptionMandatory());
+  audit.addOption(new Option('--mode <mode>', 'only this mode (receipts or dwr); default both').argParser(parseMode));
+  audit.addOption(new Option('--device <id...>', 'only these device ids (polycomm_device.id)').argParser(idList('--device', () => true, 'a device id')));
+  audit.addOption(new Option('--format <format>', 'text, json or html').choices(AUDIT_FORMATS).default('text'));
+  audit.addOption(new Option('--out <file>', 'write there instead of stdout'));
+  audit.addOption(new Option('--fail-on-findings', 'exit 3 when there is a finding (CI-style checks)'));
+  audit.addOption(new Option('--around <seconds>', "seconds of each device's events loaded before and after the period at first (widened until the groups at its edges are whole)").default(3600).argParser(wholeNumber('--around', 0)));
+  addSettings(audit, [...AUDIT_SETTINGS, ...OBSERVABILITY_SETTINGS.filter((s) => s.key === 'progressInterval'), ...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
+  return audit.action(async (options: Raw) => {
+    const o = parseAuditOptions(options);
+    const config = { ...parseConnection(options), ...parseLog(options) };
+    // the document on stdout: only errors may join it there
+    const log = createLogger(o.out === undefined ? quiet(config, o.format !== 'text') : config);
+    const write = (text: string) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
+    await finish(await runAudit(config, o, log.logger, write), log);
+  });
+}
+
 function grantsCommand(): Command {
   const grants = new Command('grants')
-    .description('print the SQL (for psql -f, idempotent) that gives an existing role exactly what a pass needs; with --read-only, what status, open-tasks and explain need')
+    .description('print the SQL (for psql -f, idempotent) that gives an existing role exactly what a pass needs; with --read-only, what status, open-tasks, explain and audit need')
     .requiredOption('--role <name>', 'the role to grant to (used exactly as written, quoted)')
-    .option('--read-only', 'only reading: for a role that runs status, open-tasks and explain');
+    .option('--read-only', 'only reading: for a role that runs status, open-tasks, explain and audit');
   grants.action(async (options: { role: string; readOnly?: boolean }) => {
     await finish(runGrants(options.role, options.readOnly === true, (text) => process.stdout.write(text)));
   });
   return grants;
 }
 
-const SUBCOMMANDS = ['migrate', 'explain', 'status', 'open-tasks', 'grants'];
+const SUBCOMMANDS = ['migrate', 'explain', 'status', 'open-tasks', 'audit', 'grants'];
 
 function program(): Command {
   const root = new Command('analyzer')
@@ -163,7 +193,7 @@ Exit codes:
   0  the pass (or command) completed
   1  failure: database unreachable after the retries, a device failed, the connection lost, an unexpected error, or the pass was interrupted
   2  usage or configuration error
-  3  status --fail-on-stale found a hung or failed run`);
+  3  status --fail-on-stale found a hung or failed run; audit --fail-on-findings found a finding`);
   // commander reads a command's variables before it dispatches to a subcommand:
   // the pass's own (LAST_EVENT_TIME, ...) are read only when the pass runs
   const subcommand = SUBCOMMANDS.includes(process.argv[2] ?? '');
@@ -173,7 +203,7 @@ Exit codes:
     const log = createLogger(config);
     await finish(await runPassCommand(config, log.logger), log);
   });
-  for (const command of [migrateCommand(), explainCommand(), statusCommand(), openTasksCommand(), grantsCommand()]) root.addCommand(command);
+  for (const command of [migrateCommand(), explainCommand(), statusCommand(), openTasksCommand(), auditCommand(), grantsCommand()]) root.addCommand(command);
   return root;
 }
 

@@ -34,3 +34,7 @@ export type {
   StoredWrapState,
   TaskExplanation,
 } from './explain-task.js';
+export { auditDevice, FINDING_KINDS, outOfOrder } from './audit.js';
+export type { AuditInput, AuditLink, AuditPoint, AuditReceipt, AuditWrap, DeviceAudit, Finding, FindingKind, FindingValue, NotCompared } from './audit.js';
+export { windowEdges } from './audit-window.js';
+export type { Span, WindowEdges, WindowRows } from './audit-window.js';

@@ -4,4 +4,6 @@ export const EXIT = {
   FAILURE: 1,
   USAGE: 2,
   STALE: 3,
+  /** audit --fail-on-findings found a stored value that differs from the rules. */
+  FINDINGS: 3,
 } as const;

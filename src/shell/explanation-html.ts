@@ -15,6 +15,7 @@ import type { ExplainDocument } from './explain-document.js';
 import { renderHeader } from './explain-document.js';
 import { renderExplanation } from './explanation-text.js';
 import { renderTaskExplanation } from './task-text.js';
+import { escapeHtml, htmlPage } from './html-page.js';
 
 const PX_PER_SECOND = 0.5;
 const MIN_GAP = 16;
@@ -31,7 +32,7 @@ const textWidth = (s: string, size = FONT): number => Math.ceil(s.length * size 
 
 const COLORS = { paid: '#2e7d32', unpaid: '#ef6c00', unfit: '#757575', mismatch: '#c62828', receipt: '#1565c0', alarm: '#d32f2f', issue: '#6a1b9a' };
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = escapeHtml;
 const n1 = (x: number): string => (Math.round(x * 10) / 10).toString();
 const title = (lines: string[]): string => `<title>${esc(lines.join('\n'))}</title>`;
 const times = (local: number, moscow: number): string => `${formatMicros(local)} local, ${formatMicros(moscow)} Moscow`;
@@ -379,17 +380,9 @@ export function renderHtml(doc: ExplainDocument): string {
     : `Task ${doc.task.taskId} on device ${doc.device.id} (${doc.device.title ?? 'untitled'}), ${doc.mode} mode`;
   const text = renderHeader(doc) + (doc.task === undefined ? renderExplanation(e) : renderTaskExplanation(doc.task));
   const span = e.entries.length === 0 ? 'no events' : `${e.entries.length} entries, ${e.groups.length} groups, ${e.cuts.length} cuts`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>${esc(heading)}</title><style>${STYLE}</style></head>
-<body>
-<h1>${esc(heading)}</h1>
-<p class="meta">${esc(`${span}; times on the device's local clock (hover an element for ids, exact local and Moscow times); now ${formatMicros(e.now)} Moscow; LAST_EVENT_TIME ${e.lastEventTime} s, TIMEDELTA_CHECK ${e.timedeltaCheck} s`)}</p>
+  return htmlPage(heading, STYLE, `<p class="meta">${esc(`${span}; times on the device's local clock (hover an element for ids, exact local and Moscow times); now ${formatMicros(e.now)} Moscow; LAST_EVENT_TIME ${e.lastEventTime} s, TIMEDELTA_CHECK ${e.timedeltaCheck} s`)}</p>
 <ul class="legend">${LEGEND.map(([icon, label]) => `<li>${icon}<span>${esc(label)}</span></li>`).join('')}</ul>
 <div class="scroll">${timelineSvg(e, doc.task)}</div>
 ${doc.task === undefined ? '' : differencesHtml(doc.task)}
-<details><summary>The explanation as text</summary><pre>${esc(text)}</pre></details>
-</body></html>
-`;
+<details><summary>The explanation as text</summary><pre>${esc(text)}</pre></details>`);
 }

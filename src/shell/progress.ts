@@ -12,8 +12,11 @@ export interface PassProgress {
   chunkDone(events: number): void;
 }
 
-/** What the figures are read from: the pass's mode and its device counts so far. */
-export type ProgressSource = Pick<PassReport, 'mode' | 'devices'>;
+/** What the figures are read from: what runs (a pass's mode, or `audit`) and its device counts so far. */
+export interface ProgressSource {
+  mode: string;
+  devices: PassReport['devices'];
+}
 
 export interface ProgressHandle extends PassProgress {
   /** Clears the terminal line and stops the timers (before the summary is printed). */

@@ -4,7 +4,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { requireComponent } from '../harness/component.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -29,4 +30,20 @@ export async function launch(): Promise<BrowserContext> {
     rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   };
   return context;
+}
+
+/**
+ * Opens a local HTML file in a new page with every request that leaves the
+ * file refused, collecting console errors and the requests it tried.
+ */
+export async function openOffline(context: BrowserContext, file: string): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });
+  await page.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
+  await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+  return { page, errors, requests };
 }

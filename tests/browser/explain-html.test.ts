@@ -10,7 +10,6 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoDataset, DEMO_DEVICES } from '../../generator/generate.js';
@@ -19,7 +18,7 @@ import { runCli } from '../harness/cli.js';
 import { loadWorkedExamples } from '../harness/worked-examples.js';
 import { createTestDatabase, readTasks, type TestDb } from '../harness/db.js';
 import type { ExplainDocument } from '../../src/shell/explain-document.js';
-import { haveChromium, launch } from './chromium.js';
+import { haveChromium, launch, openOffline } from './chromium.js';
 
 const NOW = '2026-01-02T00:00:00';
 const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'explain-html');
@@ -75,14 +74,7 @@ async function check(db: TestDb, name: string, args: string[]): Promise<{ doc: E
   const html = await runCli(['explain', ...args, '--now', NOW, '--format', 'html', '--out', file], { DATABASE_URL: db.url });
   expect(html.code, html.stderr).toBe(0);
 
-  const page = await context!.newPage();
-  const errors: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });
-  await page.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
-  await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+  const { page, errors, requests } = await openOffline(context!, file);
   const facts = await page.evaluate(measure);
   const shot = join(SHOTS, `${name}.png`);
   const bottom = await page.evaluate(() => Math.ceil(document.querySelector('details')!.getBoundingClientRect().bottom) + 12);

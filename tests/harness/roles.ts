@@ -1,6 +1,6 @@
 // Least privilege in the tests (issue 15): every integration test's pass runs
 // as a role holding exactly what `analyzer grants` prints, and status,
-// open-tasks and explain as the `--read-only` role; never as the superuser.
+// open-tasks, explain and audit as the `--read-only` role; never as the superuser.
 // The global setup creates both roles on the test server and applies the
 // printed SQL to the template database, so every test database (a template
 // copy) carries the grants. startCli (tests/harness/cli.ts) hands the role's
@@ -17,7 +17,7 @@ export const ROLE_PASSWORD = 'least-privilege-test';
 export interface TestRoles {
   /** Runs passes: `analyzer grants --role PASS`. */
   pass: string;
-  /** Runs status, open-tasks, explain: `analyzer grants --role READ --read-only`. */
+  /** Runs status, open-tasks, explain, audit: `analyzer grants --role READ --read-only`. */
   read: string;
 }
 
@@ -96,7 +96,7 @@ export async function leastPrivilegeOn(serverUrl: string, databaseUrl: string, r
 /** Which role runs a command line: a pass as the pass role, reading commands as the read-only role, migrate as given. */
 export function roleOf(args: string[], roles: TestRoles): string | undefined {
   const first = args[0];
-  if (first === 'status' || first === 'open-tasks' || first === 'explain') return roles.read;
+  if (first === 'status' || first === 'open-tasks' || first === 'explain' || first === 'audit') return roles.read;
   if (first === undefined || first.startsWith('-')) return roles.pass;
   return undefined;
 }

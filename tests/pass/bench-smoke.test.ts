@@ -1,6 +1,7 @@
 // The benchmark (issue 7) runs end to end on a tiny backlog so it never rots:
 // generate, COPY, VACUUM, template copies, the real CLI (single and two passes
-// together), the SQL floor, the written-data digest. No timing assertion.
+// together), the SQL floor, the written-data digest, the audit of the period.
+// No timing assertion.
 import { randomBytes } from 'node:crypto';
 import { expect, inject, it } from 'vitest';
 import { runBench } from '../../bench/run.js';
@@ -13,6 +14,7 @@ it('bench: 20 devices x 6 h, both modes, one repeat and two passes together, com
     hours: 6,
     repeat: 1,
     concurrent: 2,
+    audit: true,
     serverUrl: inject('serverUrl'),
     databasePrefix: `${inject('databasePrefix')}bench${randomBytes(3).toString('hex')}_`,
     command: 'tests/pass/bench-smoke.test.ts',
@@ -43,5 +45,10 @@ it('bench: 20 devices x 6 h, both modes, one repeat and two passes together, com
     const [run] = e.concurrent!.runs;
     expect(run!.processedSum + run!.idleSum).toBeGreaterThanOrEqual(run!.ready);
     expect(run!.sameDataAsOnePass).toBe(true);
+    // the audit of the period (issue 23) on the database the pass wrote: nothing differs from the rules
+    const [audit] = e.audits!;
+    expect(audit!.tasks).toBe(pass!.rowsInserted.task);
+    expect(audit!.findings).toBe(0);
+    expect(audit!.wallMs).toBeGreaterThan(0);
   }
 }, 30_000);

@@ -1,0 +1,179 @@
+// `analyzer audit --from TIME --to TIME [--mode M] [--device ID...]
+// [--format text|json|html] [--out FILE] [--fail-on-findings]` (issue 23):
+// do the stored tasks of a period agree with the rules? Read-only (runs as
+// the read-only role of `analyzer grants --read-only`); exit 0 whatever it
+// finds, 3 with --fail-on-findings when it finds something, 2 for a bad
+// period or an unknown device.
+import { writeFileSync } from 'node:fs';
+import { DateTime } from 'luxon';
+import { selectReady, type Micros, type Mode, type ReadyDevice, type Span } from '../../core/index.js';
+import { readNow, wallMicros } from '../../infra/clock.js';
+import { ConfigError, defaultOf, PASS_SETTINGS, wholeNumber, type ConnectionConfig, type LogConfig, type SettingSpec } from '../../infra/config.js';
+import { EXIT } from '../../infra/exit-codes.js';
+import { peakRssKb } from '../../infra/peak-rss.js';
+import type { Logger } from '../../infra/log.js';
+import type { Sql } from '../../infra/db.js';
+import { devicesById } from '../../sql/devices-by-id.js';
+import { selectReadyCodes } from '../../sql/ready-devices.js';
+import { auditDevices } from '../audit.js';
+import { AuditAccumulator, type AuditDocument, type AuditHeader } from '../audit-report.js';
+import { renderAuditText } from '../audit-text.js';
+import { renderAuditHtml } from '../audit-html.js';
+import { startProgress } from '../progress.js';
+import type { PassReport } from '../report.js';
+import { runCommand } from '../session.js';
+
+export type AuditFormat = 'text' | 'json' | 'html';
+export const AUDIT_FORMATS: readonly AuditFormat[] = ['text', 'json', 'html'];
+
+/** The pass settings an audit takes (the same values the passes ran with give the same rules). */
+const KEYS = ['lastEventTime', 'timedeltaCheck', 'timezone', 'now'];
+
+/**
+ * An audit's chunks: larger than a pass's (50 devices, 20,000 rows), because
+ * without an index by device and local time every chunk reads the event tables
+ * through (docs/audit.md "Indexes"); 100,000 rows keep the peak near a pass's.
+ */
+const CHUNK_SETTINGS: SettingSpec[] = [
+  { key: 'chunkSize', flag: '--chunk-size <devices>', env: 'AUDIT_CHUNK_SIZE', description: 'most devices audited per chunk', default: '200', parse: wholeNumber('AUDIT_CHUNK_SIZE / --chunk-size', 1) },
+  { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'AUDIT_CHUNK_EVENTS', description: 'rows a chunk aims at (bounds memory), 0 = devices only', default: '100000', parse: wholeNumber('AUDIT_CHUNK_EVENTS / --chunk-events', 0) },
+];
+
+export const AUDIT_SETTINGS: SettingSpec[] = [...PASS_SETTINGS.filter((s) => KEYS.includes(s.key)), ...CHUNK_SETTINGS];
+
+export interface AuditOptions {
+  period: Span;
+  modes: Mode[];
+  /** --mode was given (it then applies to named devices whatever they are ready for). */
+  modeGiven: boolean;
+  devices: number[] | undefined;
+  format: AuditFormat;
+  out: string | undefined;
+  failOnFindings: boolean;
+  aroundSeconds: number;
+  lastEventTime: number;
+  timedeltaCheck: number;
+  timezone: string;
+  now: string | undefined;
+  chunkSize: number;
+  chunkEvents: number;
+  progressInterval: number;
+}
+
+export type AuditConfig = ConnectionConfig & LogConfig;
+
+/** A device-local wall-clock time in the forms --now accepts ('2025-05-31 00:00:00', '2025-05-31T00:00', '2025-05-31'). */
+export function parseLocalTime(text: unknown, flag: string): Micros {
+  const value = String(text ?? '').trim();
+  const dt = DateTime.fromISO(value.replace(' ', 'T'), { zone: 'UTC' });
+  if (value === '' || !dt.isValid) throw new ConfigError(`invalid ${flag}: '${value}' (expected a device-local time such as 2025-05-31 00:00:00)`);
+  return wallMicros(dt);
+}
+
+const setting = (raw: Record<string, unknown>, key: string): unknown => raw[key] ?? defaultOf(AUDIT_SETTINGS.find((s) => s.key === key)!);
+
+/** The options as commander parsed them; a bad period is a ConfigError (exit 2). */
+export function parseAuditOptions(raw: Record<string, unknown>): AuditOptions {
+  const from = parseLocalTime(raw.from, '--from');
+  const to = parseLocalTime(raw.to, '--to');
+  if (from >= to) throw new ConfigError(`invalid period: --from ${String(raw.from)} is not before --to ${String(raw.to)}`);
+  const mode = raw.mode as Mode | undefined;
+  const devices = Array.isArray(raw.device) && raw.device.length > 0 ? [...new Set(raw.device as number[])] : undefined;
+  return {
+    period: { from, to },
+    modes: mode === undefined ? ['receipts', 'dwr'] : [mode],
+    modeGiven: mode !== undefined,
+    devices,
+    format: (raw.format ?? 'text') as AuditFormat,
+    out: raw.out === undefined ? undefined : String(raw.out),
+    failOnFindings: raw.failOnFindings === true,
+    aroundSeconds: (raw.around as number | undefined) ?? 3600,
+    lastEventTime: setting(raw, 'lastEventTime') as number,
+    timedeltaCheck: setting(raw, 'timedeltaCheck') as number,
+    timezone: setting(raw, 'timezone') as string,
+    now: setting(raw, 'now') as string | undefined,
+    chunkSize: setting(raw, 'chunkSize') as number,
+    chunkEvents: setting(raw, 'chunkEvents') as number,
+    progressInterval: (raw.progressInterval as number | undefined) ?? 30,
+  };
+}
+
+class UnknownDevice extends Error {}
+
+/**
+ * The devices of each mode: without --device, those ready for it (R1; a
+ * device ready in both modes is skipped, as every pass skips it). Named
+ * devices: with --mode, in that mode whatever they are ready for; without,
+ * in the mode they are ready for, and skipped (said why) when that is none or both.
+ */
+async function devicesOf(sql: Sql, o: AuditOptions): Promise<{ byMode: Map<Mode, ReadyDevice[]>; skipped: AuditHeader['skipped'] }> {
+  const codes = await selectReadyCodes(sql);
+  const byMode = new Map<Mode, ReadyDevice[]>();
+  const skipped: AuditHeader['skipped'] = [];
+  if (o.devices !== undefined) {
+    const found = await devicesById(sql, o.devices);
+    const missing = o.devices.filter((id) => !found.some((d) => d.id === id));
+    if (missing.length > 0) throw new UnknownDevice(`unknown device${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: no polycomm_device with that id`);
+    if (o.modeGiven) return { byMode: new Map([[o.modes[0]!, found]]), skipped };
+    const ready = { receipts: selectReady(codes, 'receipts', o.devices), dwr: selectReady(codes, 'dwr', o.devices) };
+    for (const d of found) {
+      const modes = (['receipts', 'dwr'] as const).filter((m) => ready[m].devices.some((x) => x.id === d.id));
+      if (modes.length === 1) byMode.set(modes[0]!, [...(byMode.get(modes[0]!) ?? []), d]);
+      else skipped.push({ deviceId: d.id, reason: ready.receipts.conflicts.some((x) => x.id === d.id) ? 'ready in both modes (R1): give --mode' : 'ready in neither mode (R1): give --mode' });
+    }
+    return { byMode, skipped };
+  }
+  for (const mode of o.modes) {
+    const ready = selectReady(codes, mode, undefined);
+    byMode.set(mode, ready.devices);
+    for (const d of ready.conflicts) if (!skipped.some((s) => s.deviceId === d.id)) skipped.push({ deviceId: d.id, reason: 'ready in both modes (R1): every pass skips it' });
+  }
+  return { byMode, skipped };
+}
+
+/** The exit code: 0 whatever was found; 3 with --fail-on-findings when something was. */
+export const auditExitCode = (doc: AuditDocument, failOnFindings: boolean): number => (failOnFindings && doc.findings.length > 0 ? EXIT.FINDINGS : EXIT.OK);
+
+export function renderAudit(doc: AuditDocument, format: AuditFormat): string {
+  return format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : format === 'html' ? renderAuditHtml(doc) : renderAuditText(doc);
+}
+
+export function runAudit(config: AuditConfig, o: AuditOptions, logger: Logger, out: (text: string) => Promise<void>): Promise<number> {
+  const now = readNow(o.timezone, o.now);
+  const started = performance.now();
+  return runCommand('audit', config, logger, async (sql) => {
+    let devices: Awaited<ReturnType<typeof devicesOf>>;
+    try {
+      devices = await devicesOf(sql, o);
+    } catch (error) {
+      if (!(error instanceof UnknownDevice)) throw error;
+      process.stderr.write(`analyzer: ${error.message}\n`);
+      return EXIT.USAGE;
+    }
+    const acc = new AuditAccumulator({
+      period: o.period, modes: o.modes, skipped: devices.skipped,
+      settings: { lastEventTime: o.lastEventTime, timedeltaCheck: o.timedeltaCheck, timezone: o.timezone, now, aroundSeconds: o.aroundSeconds },
+    }, started);
+    const tally: PassReport['devices'] = { ready: [...devices.byMode.values()].reduce((n, d) => n + d.length, 0), processed: 0, idle: 0, skippedOwnedElsewhere: 0, failed: 0, conflicts: 0 };
+    const progress = startProgress({ mode: 'audit', devices: tally }, { ...o, pushgatewayUrl: undefined, metricsFile: undefined, logFormat: config.logFormat }, logger);
+    try {
+      for (const [mode, list] of devices.byMode) {
+        await auditDevices({
+          sql, logger, now, period: o.period, aroundSeconds: o.aroundSeconds,
+          settings: { mode, lastEventTime: o.lastEventTime, timedeltaCheck: o.timedeltaCheck },
+          bounds: { maxDevices: o.chunkSize, targetEvents: o.chunkEvents },
+          chunkDone: (n, rows) => { tally.processed += n; progress.chunkDone(rows); },
+        }, list, (r) => acc.add(mode, r.audit, r));
+      }
+    } finally {
+      progress.stop();
+    }
+    const doc = acc.finish(performance.now(), peakRssKb());
+    logger.info(`audit done: ${doc.devices.audited} devices, ${doc.tasks} tasks compared, ${doc.findings.length} findings`,
+      { audit: { tasks: doc.tasks, agree: doc.agree, findings: doc.findings.length, byKind: doc.byKind, resolvedByStaff: doc.resolvedByStaff.tasks, durationMs: doc.durationMs } });
+    const text = renderAudit(doc, o.format);
+    if (o.out !== undefined) writeFileSync(o.out, text);
+    else await out(text);
+    return auditExitCode(doc, o.failOnFindings);
+  });
+}
