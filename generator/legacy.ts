@@ -5,7 +5,7 @@
 // the finding `analyzer audit` must report for it, so a test can check that
 // every one is found and nothing else is.
 //
-// The defects (docs/audit.md "The old job's history"; ANALYSIS.md Decisions):
+// The defects (docs/audit.md "The old job's history"; the Decisions in docs/rules.md):
 //  - null_type: every notification task (type 1) of receipts mode has no
 //    type: the old job misspelt type 1, so those tasks got none (R11 Decision)
 //    -> task_without_type;

@@ -13,7 +13,7 @@ function audit(a: AuditInput, s: Settings = settings(), now: Micros = LATE, peri
   return auditDevice(a, s, now, period);
 }
 
-// The seven worked examples of ANALYSIS.md section 7 on one device, an hour apart.
+// The seven worked examples of docs/rules.md on one device, an hour apart.
 const examples = (): Item[] => [
   W(1, '01:00:00', '01:01:30', 1), R(2, '01:02:00', 1, 0), // 1: balanced, type 4
   W(3, '02:00', '02:01', 1), W(4, '02:03', '02:04', 1), R(5, '02:05', 1, 0), // 2: issue 7 on wrap 3
