@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoDataset, DEMO_DEVICES } from '../../generator/generate.js';
+import { demoDataset, DEMO_DEVICES } from '../../generator/demo.js';
 import { loadDataset } from '../../generator/load.js';
 import { runCli } from '../harness/cli.js';
 import { loadWorkedExamples } from '../harness/worked-examples.js';

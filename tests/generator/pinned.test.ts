@@ -11,7 +11,8 @@
 
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RATES, MICROS, TABLE_NAMES, demoDataset, generate } from '../../generator/generate.js';
+import { demoDataset } from '../../generator/demo.js';
+import { DEFAULT_RATES, MICROS, TABLE_NAMES, generate } from '../../generator/generate.js';
 import type { Dataset, GenerateOptions, Rates } from '../../generator/generate.js';
 import { copyChunks } from '../../generator/load.js';
 import type { Micros } from '../../src/core/index.js';
