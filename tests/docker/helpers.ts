@@ -70,7 +70,7 @@ export async function createLegacyDatabase(): Promise<{ name: string; url: strin
   const sql = postgres(url, { max: 1, onnotice: () => undefined });
   try {
     // eslint-disable-next-line no-restricted-properties -- the repository's static docker/initdb files
-    for (const file of initdbFiles().filter((f) => !/analyzer/.test(f))) await sql.file(file);
+    for (const file of initdbFiles()) await sql.file(file);
   } finally {
     await sql.end();
   }

@@ -1,4 +1,4 @@
-// The compose seed (docker/initdb/04-seed.sql) does what docker-compose.yml
+// The compose seed (docker/initdb/03-seed.sql) does what docker-compose.yml
 // promises: loaded after the schema exactly as the PostgreSQL container loads
 // docker/initdb/*.sql, a receipts pass and a dwr pass through the built CLI on
 // the real clock produce every task type of each mode and analyzer issues 7, 8
@@ -16,10 +16,10 @@ let db: TestDb;
 const reportRoot = mkdtempSync(join(tmpdir(), 'polycomm-seed-'));
 
 beforeAll(async () => {
-  db = await createTestDatabase(); // 01-03 are in the template already
+  db = await createTestDatabase(); // 01, 02 and the migrations are in the template already
   const loaded = new Set(initdbFiles().map((f) => basename(f)));
   const rest = initdbFiles({ seed: true }).filter((f) => !loaded.has(basename(f)));
-  expect(rest.map((f) => basename(f))).toContain('04-seed.sql');
+  expect(rest.map((f) => basename(f))).toContain('03-seed.sql');
   // eslint-disable-next-line no-restricted-properties -- the repository's static docker/initdb files
   for (const file of rest) await db.sql.file(file);
 });
@@ -47,7 +47,7 @@ const pending = async () => {
   return row;
 };
 
-describe('docker/initdb/04-seed.sql', () => {
+describe('docker/initdb/03-seed.sql', () => {
   it('a receipts pass produces task types 1-5 and analyzer issues 7, 8, 9', async () => {
     const { report, logs } = await pass('receipts');
     expect(report.status).toBe('succeeded');
