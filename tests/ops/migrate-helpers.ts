@@ -98,11 +98,11 @@ export function watchCli(args: string[], env: Record<string, string>): WatchedRu
   return {
     pid: run.child.pid!,
     lines,
-    waitForLine: (what, match, ms = 60_000) => waitFor(what, async () => {
+    waitForLine: (what, match, ms = 60_000) => waitFor(what, () => {
       const line = lines().find(match);
-      if (line) return line;
+      if (line) return Promise.resolve(line);
       if (finished) throw new Error(`the CLI exited (${finished.code}) before logging ${what}: ${finished.stdout.slice(-1500)}${finished.stderr}`);
-      return undefined;
+      return Promise.resolve(undefined);
     }, ms),
     kill: (signal) => run.child.kill(signal),
     done: run.done,

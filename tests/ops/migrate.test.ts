@@ -46,7 +46,7 @@ async function migrated(): Promise<ScratchDb> {
   return db;
 }
 
-const messages = (stdout: string) => logLines(stdout).map((l) => `${String(l.message)} ${String(l.migration ?? l.index ?? '')}`.trim());
+const messages = (stdout: string) => logLines(stdout).map((l) => `${l.message as string} ${(l.migration ?? l.index ?? '') as string}`.trim());
 
 async function status(db: ScratchDb): Promise<MigrationStatus> {
   const r = await runCli(['migrate', '--status', '--json'], { DATABASE_URL: db.url });
