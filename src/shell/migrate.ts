@@ -123,14 +123,45 @@ function refuseChanged(migrations: Migration[], applied: Map<number, AppliedMigr
 /** A transactional step: its statements and its analyzer_migration row in one transaction, locks under lock_timeout. */
 async function applyInTransaction(ctx: Ctx, m: Migration): Promise<void> {
   const started = Date.now();
-  await withLockRetries(ctx, m.label, () => ctx.sql.begin(async (tx) => {
-    await tx`select set_config('lock_timeout', ${String(ctx.options.lockTimeoutMs)}, true)`;
-    // the row first: the step's own table locks are then held for its statements and the commit only
-    await record(tx as unknown as Sql, m, false);
-    await runMigrationText(tx as unknown as Sql, m.text);
-  }));
+  await withLockRetries(ctx, m.label, () => lockingTransaction(
+    ctx.sql,
+    ctx.options.lockTimeoutMs,
+    // the row first: the step's table locks are then held for its own statements and the commit only
+    (tx) => record(tx, m, false),
+    (tx) => runMigrationText(tx, m.text),
+  ));
   ctx.summary.applied.push(m.label);
   ctx.log.info('migration applied', { migration: m.label, ms: Date.now() - started });
+}
+
+/**
+ * BEGIN, SET LOCAL lock_timeout, `first`, `last`, COMMIT on one connection.
+ * The COMMIT is sent right behind `last`'s statement (pipelined), not after
+ * its answer came back: the ACCESS EXCLUSIVE lock that statement takes is held
+ * for the server's time only, never for a client round trip (or a paused
+ * client). If the statement fails, the server turns that COMMIT into a ROLLBACK.
+ * `last` must send its one statement at once (before any await of its own).
+ */
+async function lockingTransaction(
+  sql: Sql,
+  lockTimeoutMs: number,
+  first: (tx: Sql) => Promise<unknown>,
+  last: (tx: Sql) => Promise<unknown>,
+): Promise<void> {
+  const tx = (await sql.reserve()) as unknown as Sql & { release(): void };
+  try {
+    await tx`begin`.simple();
+    await tx`select set_config('lock_timeout', ${String(lockTimeoutMs)}, true)`;
+    await first(tx);
+    const [done, commit] = await Promise.allSettled([last(tx), tx`commit`.simple()]);
+    if (done.status === 'rejected') throw done.reason as Error;
+    if (commit.status === 'rejected') throw commit.reason as Error;
+  } catch (error) {
+    await tx`rollback`.simple().catch(() => undefined);
+    throw error;
+  } finally {
+    tx.release();
+  }
 }
 
 const LOCK_WAIT_CODES = new Set(['55P03', '40P01']); // lock_not_available (lock_timeout), deadlock_detected

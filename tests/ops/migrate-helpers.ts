@@ -2,51 +2,19 @@
 // production (the legacy schema alone, or also migrated by the old single
 // file), the catalog facts the tests compare, and a CLI run whose log lines
 // can be awaited while it runs.
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import postgres from 'postgres';
-import { inject } from 'vitest';
+import { fileURLToPath } from 'node:url';
 import { logLines, startCli, type CliResult } from '../harness/cli.js';
-import { connect, dropDatabase, type Sql } from '../harness/db.js';
-import { initdbFiles, withDatabase } from '../harness/schema.js';
+import { createLegacyDatabase, type Sql } from '../harness/db.js';
 import { waitFor } from './helpers.js';
 
 /** docker/initdb/03-analyzer.sql as it was before numbered migrations. */
-export const LEGACY_ANALYZER_FILE = new URL('./fixtures/legacy-03-analyzer.sql', import.meta.url);
+export const LEGACY_ANALYZER_FILE = fileURLToPath(new URL('./fixtures/legacy-03-analyzer.sql', import.meta.url));
 
-export interface ScratchDb {
-  name: string;
-  url: string;
-  sql: Sql;
-  drop(): Promise<void>;
-}
+export type ScratchDb = Awaited<ReturnType<typeof createLegacyDatabase>>;
 
 /** A new database holding the legacy schema and dictionaries; with `legacyMigrated`, also the old 03-analyzer.sql's objects. */
-export async function legacyDatabase(options: { legacyMigrated?: boolean } = {}): Promise<ScratchDb> {
-  const serverUrl = inject('serverUrl');
-  const name = `${inject('databasePrefix')}mig_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined });
-  try {
-    await admin`create database ${admin(name)}`;
-  } finally {
-    await admin.end();
-  }
-  const url = withDatabase(serverUrl, name);
-  const sql = connect(url);
-  // eslint-disable-next-line no-restricted-properties -- the repository's static docker/initdb files
-  for (const file of initdbFiles()) await sql.file(file);
-  // eslint-disable-next-line no-restricted-properties -- the test fixture: the old single migration file, static
-  if (options.legacyMigrated) await sql.unsafe(readFileSync(LEGACY_ANALYZER_FILE, 'utf8'));
-  return {
-    name,
-    url,
-    sql,
-    async drop() {
-      await sql.end({ timeout: 2 });
-      await dropDatabase(serverUrl, name);
-    },
-  };
-}
+export const legacyDatabase = (options: { legacyMigrated?: boolean } = {}): Promise<ScratchDb> =>
+  createLegacyDatabase({ after: options.legacyMigrated ? [LEGACY_ANALYZER_FILE] : [] });
 
 export interface MigrationRow {
   version: number;

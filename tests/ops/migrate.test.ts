@@ -232,7 +232,7 @@ describe('indexes: built concurrently, invalid ones rebuilt, a build in progress
     expect(await build).toMatchObject({ code: '57014' });
     await other.end();
     await writer.release();
-    const [{ oid }] = (await indexes(db.sql)).filter((i) => i.name === 'receipts_pending_code_idx' && !i.valid);
+    const { oid } = (await indexes(db.sql)).find((i) => i.name === 'receipts_pending_code_idx' && !i.valid)!;
     expect((await status(db)).invalidIndexes).toEqual(['receipts_pending_code_idx']);
     expect((await runCli(['migrate', '--status'], { DATABASE_URL: db.url })).stdout).toContain('index receipts_pending_code_idx INVALID: migrate builds it again');
 
@@ -283,7 +283,7 @@ describe('table locks: a short lock_timeout, retried with backoff', () => {
     const run = watchCli(['migrate', '--migrate-lock-timeout', '50'], { DATABASE_URL: db.url });
     await run.waitForLine('a second retry', (l) => l.message === 'lock not available within lock_timeout: retrying' && l.attempt === 2);
     // the device feed meanwhile: an insert is queued behind the ALTER's request for at most its 50 ms, never until the reader ends
-    const feed = postgres(db.url, { max: 1, onnotice: () => undefined, connection: { lock_timeout: '1000' } });
+    const feed = postgres(db.url, { max: 1, onnotice: () => undefined, connection: { lock_timeout: 1000 } });
     for (let i = 0; i < 20; i++) await feed`insert into polycomm_suitcase (device_id, status) values (1, 0)`;
     await feed.end();
     await reader.release();
