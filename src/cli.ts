@@ -73,6 +73,7 @@ function migrateCommand(): Command {
   addSettings(migrate, [...MIGRATE_SETTINGS, ...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
   return migrate.action(async (options: Raw) => {
     const { status, json, ...rest } = options;
+    if (json === true && status !== true) throw new ConfigError('--json goes with --status (migrate itself logs; see --log-format)');
     const config = { ...parseConnection(rest), ...parseLog(rest) };
     const log = createLogger(status === true ? quiet(config, json === true) : config);
     await finish(await runMigrate(config, parseMigrateSettings(rest), { status: status === true, json: json === true }, log.logger), log);

@@ -206,20 +206,21 @@ async function ensureIndex(ctx: Ctx, m: Migration, recordIt: boolean): Promise<v
       await waitForBuild(ctx, name, state);
       continue;
     }
+    // a build that succeeded yet left no valid index (IF NOT EXISTS met another's): bounded, never a loop
     if (builds >= MAX_BUILDS) throw new Error(`${m.label}: index ${name} is still not valid after ${builds} builds`);
-    if (state.exists) {
-      ctx.log.warn('index is invalid (an interrupted build): dropping it concurrently and building it again', { migration: m.label, index: name });
-      await dropIndexConcurrently(ctx.sql, name);
-    } else if (!recordIt) {
-      ctx.log.warn('index of an applied migration is missing: building it again', { migration: m.label, index: name });
-    }
-    builds++;
     const started = Date.now();
-    ctx.log.info('building index concurrently', { migration: m.label, index: name, table });
     try {
+      if (state.exists) {
+        ctx.log.warn('index is invalid (an interrupted build): dropping it concurrently and building it again', { migration: m.label, index: name });
+        await dropIndexConcurrently(ctx.sql, name);
+      } else if (!recordIt) {
+        ctx.log.warn('index of an applied migration is missing: building it again', { migration: m.label, index: name });
+      }
+      ctx.log.info('building index concurrently', { migration: m.label, index: name, table });
       await runMigrationText(ctx.sql, m.text);
+      builds++;
     } catch (error) {
-      // a role's lock_timeout can stop the build in a wait: the index is left invalid, dropped above next round
+      // a lock_timeout of the role or database can stop the drop or the build in a wait: the index is left invalid, dropped next round
       if (!isLockWait(error) || retries >= ctx.options.lockRetries) throw error;
       retries++;
       const delay = backoffMs(retries);

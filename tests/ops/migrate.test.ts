@@ -272,6 +272,20 @@ describe('indexes: built concurrently, invalid ones rebuilt, a build in progress
     expect((await indexes(db.sql)).find((i) => i.name === 'polycommissue_pending_device_idx')?.oid).toBe(building!.oid);
     expect((await migrationRows(db.sql)).map((row) => row.version)).toEqual(SHIPPED.map((m) => m.version));
   });
+  it('a lock_timeout set on the database stops a concurrent build in its wait: retried (the invalid index dropped first) until it succeeds', async () => {
+    const db = await fresh();
+    // new sessions of this database (migrate's) get it; the writer's, already open, does not
+    await db.sql`alter database ${db.sql(db.name)} set lock_timeout = '100ms'`;
+    const writer = await writerOn(db, 'polycommalarm');
+    const run = watchCli(['migrate'], { DATABASE_URL: db.url });
+    await run.waitForLine('a retry of the build', (l) => l.message === 'index build stopped by a lock timeout: retrying' && l.attempt === 2);
+    await writer.release();
+    const r = await run.done;
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(messages(r.stdout)).toContain('index is invalid (an interrupted build): dropping it concurrently and building it again 0004_polycommalarm_pending_device_idx');
+    expect(await invalidIndexes(db.sql)).toEqual([]);
+    expect((await migrationRows(db.sql)).length).toBe(SHIPPED.length);
+  });
 });
 
 describe('table locks: a short lock_timeout, retried with backoff', () => {
@@ -311,10 +325,10 @@ describe('table locks: a short lock_timeout, retried with backoff', () => {
   });
 
   it('invalid settings are usage errors (exit 2)', async () => {
-    for (const args of [['--migrate-lock-timeout', '0'], ['--migrate-lock-retries', 'x']]) {
+    for (const args of [['--migrate-lock-timeout', '0'], ['--migrate-lock-retries', 'x'], ['--json']]) {
       const r = await runCli(['migrate', ...args], { DATABASE_URL: 'postgres://u@127.0.0.1:1/x' });
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(/MIGRATE_LOCK_(TIMEOUT|RETRIES)/);
+      expect(r.stderr).toMatch(/MIGRATE_LOCK_(TIMEOUT|RETRIES)|--json goes with --status/);
     }
   });
 });
