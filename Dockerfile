@@ -17,10 +17,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+# src/ holds the numbered migrations too (src/sql/migrations): `npm run build`
+# copies them to dist/sql/migrations, what `analyzer migrate` applies.
 COPY src ./src
-# `npm run build` copies docker/initdb/03-analyzer.sql to dist/sql/migration.sql
-# (what `analyzer migrate` applies).
-COPY docker/initdb ./docker/initdb
 # Source maps point at src/, which the image does not hold: dropped.
 RUN npm run build && find dist -name '*.map' -delete
 

@@ -8,6 +8,7 @@ import {
   parseConnection, parseLog, parseMode, parsePass, type LogConfig, type SettingSpec,
 } from './infra/config.js';
 import { createLogger, type LogHandle } from './infra/log.js';
+import { MIGRATE_SETTINGS, parseMigrateSettings } from './infra/migrate-settings.js';
 import { redact } from './infra/redact.js';
 import { EXIT } from './infra/exit-codes.js';
 import { runMigrate } from './shell/commands/migrate.js';
@@ -66,12 +67,17 @@ const quiet = (config: LogConfig, json = false): LogConfig =>
 type Raw = Record<string, unknown>;
 
 function migrateCommand(): Command {
-  const migrate = new Command('migrate').description('apply the analyzer schema changes (receipt_id column, indexes, run history); safe to run twice');
-  addSettings(migrate, [...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
+  const migrate = new Command('migrate')
+    .description('apply the pending numbered migrations (receipt_id column, function, run history, indexes built concurrently) on a live database; safe to run twice or two at once');
+  migrate.addOption(new Option('--status', 'list the migrations, applied and pending, and change nothing'));
+  migrate.addOption(new Option('--json', 'with --status: print one JSON document'));
+  addSettings(migrate, [...MIGRATE_SETTINGS, ...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
   return migrate.action(async (options: Raw) => {
-    const config = { ...parseConnection(options), ...parseLog(options) };
-    const log = createLogger(config);
-    await finish(await runMigrate(config, log.logger), log);
+    const { status, json, ...rest } = options;
+    if (json === true && status !== true) throw new ConfigError('--json goes with --status (migrate itself logs; see --log-format)');
+    const config = { ...parseConnection(rest), ...parseLog(rest) };
+    const log = createLogger(status === true ? quiet(config, json === true) : config);
+    await finish(await runMigrate(config, parseMigrateSettings(rest), { status: status === true, json: json === true }, log.logger), log);
   });
 }
 

@@ -1,6 +1,6 @@
 // `analyzer status`: pending rows (status = 0) of a mode's ready devices, per
 // table, and the oldest pending Moscow time. Served by the partial
-// "pending" indexes of 03-analyzer.sql. Receipts count only in receipts mode
+// "pending" indexes (src/sql/migrations). Receipts count only in receipts mode
 // (R2): pass no codes for dwr.
 import { ANALYZER_ISSUE_MARKER } from '../core/index.js';
 import type { Sql } from '../infra/db.js';

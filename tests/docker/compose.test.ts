@@ -1,8 +1,10 @@
 // docker-compose.yml for real, with Debian's docker-compose 1.29: the file is
 // valid there (no top-level `name:`), `up -d postgres` initialises the
-// database from docker/initdb (schema and seed) and turns healthy, both passes
+// database from docker/initdb (legacy schema and seed) and turns healthy, the
+// one-shot migrate service applies the migrations (and 1.29 honours the
+// analyzer's depends_on: service_completed_successfully on it), both passes
 // run with `docker-compose run --rm analyzer ...` and give the seed's
-// documented results (tests/ship/seed.test.ts, docker/initdb/04-seed.sql),
+// documented results (tests/ship/seed.test.ts, docker/initdb/03-seed.sql),
 // the test suite runs against the compose database (TEST_DATABASE_URL), and
 // `down -v` removes it all.
 import { spawn } from 'node:child_process';
@@ -50,7 +52,7 @@ const asPassRole = ['-e', `DATABASE_URL=${PASS_URL}`];
 describe.skipIf(!!skip)('docker-compose.yml with docker-compose 1.29', () => {
   beforeAll(async () => {
     port = await freePort();
-    writeFileSync(join(work, 'override.yml'), `services:\n  analyzer:\n    image: ${dockerImage()}\n`);
+    writeFileSync(join(work, 'override.yml'), `services:\n  analyzer:\n    image: ${dockerImage()}\n  migrate:\n    image: ${dockerImage()}\n`);
   });
   afterAll(async () => {
     if (!skip) await compose(['down', '-v', '--remove-orphans']);
@@ -66,7 +68,7 @@ describe.skipIf(!!skip)('docker-compose.yml with docker-compose 1.29', () => {
     expect(plain).toBe(0);
   });
 
-  it('up -d postgres: initialised from docker/initdb once, then healthy (pg_isready)', async () => {
+  it('up -d postgres: initialised from docker/initdb once, then healthy (pg_isready); run --rm migrate applies the migrations', async () => {
     const up = await compose(['up', '-d', 'postgres']);
     expect(up.code, up.stderr).toBe(0);
     const id = (await compose(['ps', '-q', 'postgres'])).stdout.trim();
@@ -77,7 +79,14 @@ describe.skipIf(!!skip)('docker-compose.yml with docker-compose 1.29', () => {
       return h.stdout.trim() === 'healthy' ? true : undefined;
     }, 180_000, 500);
     const logs = await docker(['logs', id]);
-    for (const file of ['01-schema.sql', '02-dictionaries.sql', '03-analyzer.sql', '04-seed.sql']) expect(logs.stdout + logs.stderr).toContain(file);
+    for (const file of ['01-schema.sql', '02-dictionaries.sql', '03-seed.sql']) expect(logs.stdout + logs.stderr).toContain(file);
+    // the owner's step: `analyzer migrate` (the grants below name what it creates)
+    const migrate = await compose(['run', '--rm', 'migrate']);
+    expect(migrate.code, migrate.stdout.slice(-2000) + migrate.stderr).toBe(0);
+    expect(migrate.stdout).toContain('0010_analyzer_run_mode_started_idx');
+    const status = await compose(['run', '--rm', 'migrate', '--status', '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout.slice(status.stdout.indexOf('{')))).toMatchObject({ applied: 10, pending: 0, invalidIndexes: [] });
     // the DBA's step: a login role with exactly the grants a pass needs
     const sql = postgres(databaseUrl(), { max: 1, onnotice: () => undefined });
     try {
@@ -90,9 +99,15 @@ describe.skipIf(!!skip)('docker-compose.yml with docker-compose 1.29', () => {
     }
   }, 240_000);
 
-  it('docker-compose run --rm analyzer: the receipts pass gives the seed\'s documented results', async () => {
+  it('docker-compose run --rm analyzer: migrate first (depends_on: service_completed_successfully), then the receipts pass gives the seed\'s documented results', async () => {
     const r = await compose(['run', '--rm', ...asPassRole, 'analyzer', '--mode', 'receipts']);
     expect(r.code, r.stdout.slice(-2000) + r.stderr).toBe(0);
+    // the migrate service ran to completion (exit 0) before the pass, changing nothing
+    const id = (await compose(['ps', '-a', '-q', 'migrate'])).stdout.trim();
+    expect(id).not.toBe('');
+    const state = await docker(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', id]);
+    expect(state.stdout.trim()).toBe('exited 0');
+    expect((await docker(['logs', id])).stdout).toMatch(/"alreadyApplied":10/);
     const rep = report(r);
     expect(rep.status).toBe('succeeded');
     expect(rep.devices).toMatchObject({ ready: 2, processed: 2, conflicts: 0 });
@@ -127,7 +142,7 @@ describe.skipIf(!!skip)('docker-compose.yml with docker-compose 1.29', () => {
     await waitFor('postgres to be healthy again', async () =>
       ((await docker(['inspect', '--format', '{{.State.Health.Status}}', id])).stdout.trim() === 'healthy' ? true : undefined), 120_000, 500);
     const logs = await docker(['logs', id]);
-    expect((logs.stdout + logs.stderr).match(/running \/docker-entrypoint-initdb\.d\/04-seed\.sql/g)).toHaveLength(1);
+    expect((logs.stdout + logs.stderr).match(/running \/docker-entrypoint-initdb\.d\/03-seed\.sql/g)).toHaveLength(1);
     const sql = postgres(databaseUrl(), { max: 1, onnotice: () => undefined, connect_timeout: 30 });
     try {
       const [row] = await sql<{ n: number }[]>`select count(*)::int as n from task`;

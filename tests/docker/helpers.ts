@@ -2,12 +2,10 @@
 // databases holding the legacy schema only (what `migrate` starts from).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import postgres from 'postgres';
 import { inject } from 'vitest';
 import { leastPrivileged, type CliResult } from '../harness/cli.js';
 import { applyGrants, rolesFor } from '../harness/roles.js';
-import { dropDatabase } from '../harness/db.js';
-import { initdbFiles, withDatabase } from '../harness/schema.js';
+import { createLegacyDatabase as createLegacy } from '../harness/db.js';
 
 /** The Kubernetes manifest's securityContext (docker/k8s), as docker run flags; host network reaches the test server on 127.0.0.1. */
 export const K8S_FLAGS = ['--read-only', '--user', '1000:1000', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--network', 'host'];
@@ -56,27 +54,9 @@ export function docker(args: string[], options: { env?: Record<string, string>; 
   });
 }
 
-/** A fresh database of this run holding only the legacy schema and dictionaries (01, 02: no analyzer additions). */
+/** A fresh database of this run holding only the legacy schema and dictionaries (01, 02: no analyzer additions), no connection left on it. */
 export async function createLegacyDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
-  const serverUrl = inject('serverUrl');
-  const name = `${inject('databasePrefix')}legacy_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined });
-  try {
-    await admin`create database ${admin(name)}`;
-  } finally {
-    await admin.end();
-  }
-  const url = withDatabase(serverUrl, name);
-  const sql = postgres(url, { max: 1, onnotice: () => undefined });
-  try {
-    // eslint-disable-next-line no-restricted-properties -- the repository's static docker/initdb files
-    for (const file of initdbFiles().filter((f) => !/analyzer/.test(f))) await sql.file(file);
-  } finally {
-    await sql.end();
-  }
-  return {
-    name,
-    url,
-    drop: () => dropDatabase(serverUrl, name),
-  };
+  const db = await createLegacy();
+  await db.sql.end();
+  return db;
 }

@@ -89,7 +89,7 @@ describe.skipIf(!!skip)('the image', () => {
     expect(top).toEqual(['dist', 'node_modules', 'package-lock.json', 'package.json']);
     expect(dist!.filter((f) => /\.map$|\.ts$|(^|\/)tests?\/|\.(test|spec)\./.test(f))).toEqual([]);
     expect(dist).toContain('dist/cli.js');
-    expect(dist).toContain('dist/sql/migration.sql');
+    expect(dist).toContain('dist/sql/migrations/0001_receipt_id.sql');
     // every installed package is a production one in the lockfile
     const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; devOptional?: boolean }> };
     const installed = modules!.map((f) => f.replace(/\/package\.json$/, ''));

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { open, type Sql as ProductSql } from '../../src/infra/db.js';
-import { withDatabase } from './schema.js';
+import { initdbFiles, withDatabase } from './schema.js';
 import { asRole, rolesFor } from './roles.js';
 
 export type Sql = postgres.Sql<Record<string, never>>;
@@ -236,4 +236,33 @@ export async function dumpWritten(sql: Sql, deviceId?: number): Promise<string> 
        where e.task_id = t.id) as events
     from task t where true ${one ? sql`and t.device_id = ${deviceId}` : sql``} order by t.device_id, t.local_date, t.date, t.type`);
   return parts.join('\n');
+}
+
+/**
+ * A fresh database of this run holding only the legacy schema and
+ * dictionaries (docker/initdb 01, 02: what `migrate` starts from), then the
+ * `after` files (static SQL of the repository). Drop it in afterAll.
+ */
+export async function createLegacyDatabase(options: { after?: string[] } = {}): Promise<Omit<TestDb, 'passUrl' | 'readUrl'>> {
+  const serverUrl = inject('serverUrl');
+  const name = `${inject('databasePrefix')}legacy_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined });
+  try {
+    await admin`create database ${admin(name)}`;
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(serverUrl, name);
+  const sql = connect(url);
+  // eslint-disable-next-line no-restricted-properties -- the repository's static docker/initdb files and test fixtures
+  for (const file of [...initdbFiles(), ...(options.after ?? [])]) await sql.file(file);
+  return {
+    name,
+    url,
+    sql,
+    async drop() {
+      await sql.end({ timeout: 2 });
+      await dropDatabase(serverUrl, name);
+    },
+  };
 }

@@ -1,9 +1,13 @@
-// Loads the one schema (docker/initdb/*.sql) into a database, exactly as the
-// PostgreSQL container does at first start.
+// Builds the one schema the way production gets it: the legacy schema and
+// dictionaries (docker/initdb/*.sql, what the PostgreSQL container loads at
+// first start), then `analyzer migrate` (the numbered migrations of
+// src/sql/migrations, by the same code the CLI runs).
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { parseMigrateSettings } from '../../src/infra/migrate-settings.js';
+import { migrate } from '../../src/shell/migrate.js';
 
 export const INITDB_DIR = fileURLToPath(new URL('../../docker/initdb/', import.meta.url));
 
@@ -16,6 +20,7 @@ export function initdbFiles(options: { seed?: boolean } = {}): string[] {
     .map((f) => join(INITDB_DIR, f));
 }
 
+/** The legacy schema (and with `seed` the compose seed), then every migration. */
 export async function loadSchema(url: string, options: { seed?: boolean } = {}): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => undefined });
   try {
@@ -23,6 +28,20 @@ export async function loadSchema(url: string, options: { seed?: boolean } = {}):
     for (const file of initdbFiles(options)) await sql.file(file);
   } finally {
     await sql.end();
+  }
+  await migrateDatabase(url);
+}
+
+const silent = { info: () => undefined, warn: () => undefined };
+
+/** `analyzer migrate` with its default settings, in this process. */
+export async function migrateDatabase(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => undefined, connection: { application_name: 'polycomm-analyzer migrate' } });
+  const lock = postgres(url, { max: 1, onnotice: () => undefined, connection: { application_name: 'polycomm-analyzer migrate lock' } });
+  try {
+    await migrate(sql, lock, parseMigrateSettings({}), silent);
+  } finally {
+    await Promise.all([sql.end(), lock.end()]);
   }
 }
 

@@ -100,6 +100,8 @@ describe('CLI shell: usage, configuration and exit codes', () => {
       await legacy.sql`drop function if exists analyzer_code_to_int(text)`;
       await legacy.sql`alter table polycomm_suitcase drop column receipt_id`;
       await legacy.sql`drop table analyzer_run`;
+      // and no record of migrations: a database from before numbered migrations lacking the analyzer's objects
+      await legacy.sql`drop table analyzer_migration`;
       const r = await runCli(['migrate', '--database-url', legacy.url]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       const [state] = await legacy.sql<{ col: number; fn: number; tbl: number }[]>`

@@ -1,4 +1,4 @@
-// The compose seed (docker/initdb/04-seed.sql) does what docker-compose.yml
+// The compose seed (docker/initdb/03-seed.sql) does what docker-compose.yml
 // promises: loaded after the schema exactly as the PostgreSQL container loads
 // docker/initdb/*.sql, a receipts pass and a dwr pass through the built CLI on
 // the real clock produce every task type of each mode and analyzer issues 7, 8
@@ -18,11 +18,11 @@ const dbs: TestDb[] = [];
 const reportRoot = mkdtempSync(join(tmpdir(), 'polycomm-seed-'));
 
 beforeAll(async () => {
-  seeded = await createTestDatabase(); // 01-03 are in the template already
+  seeded = await createTestDatabase(); // 01, 02 and the migrations are in the template already
   dbs.push(seeded);
   const loaded = new Set(initdbFiles().map((f) => basename(f)));
   const rest = initdbFiles({ seed: true }).filter((f) => !loaded.has(basename(f)));
-  expect(rest.map((f) => basename(f))).toContain('04-seed.sql');
+  expect(rest.map((f) => basename(f))).toContain('03-seed.sql');
   // eslint-disable-next-line no-restricted-properties -- the repository's static docker/initdb files
   for (const file of rest) await seeded.sql.file(file);
 });
@@ -57,7 +57,7 @@ const pending = async (db: TestDb) => {
   return row;
 };
 
-describe('docker/initdb/04-seed.sql', () => {
+describe('docker/initdb/03-seed.sql', () => {
   it('a receipts pass produces task types 1-5 and analyzer issues 7, 8, 9', async () => {
     const db = await copy();
     const { report, logs } = await pass(db, 'receipts');

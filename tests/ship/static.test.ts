@@ -190,7 +190,9 @@ describe('Dockerfile and .dockerignore', () => {
     expect(buildSteps.some((s) => s.op === 'RUN' && /\bnpm run build\b/.test(s.args))).toBe(true);
     const copied = buildSteps.filter((s) => s.op === 'COPY').flatMap((s) => copySources(s.args).sources).map((p) => p.replace(/\/$/, ''));
     const referenced = [...pkg.scripts.build!.matchAll(/(?:^|\s)(-p\s+)?([\w.-]+(?:\/[\w.-]+)*\.(?:json|sql))\b/g)].map((m) => m[2]!);
-    expect(referenced).toContain('docker/initdb/03-analyzer.sql');
+    // and the folders it copies (cp -r FROM TO): the migrations `analyzer migrate` applies
+    referenced.push(...[...pkg.scripts.build!.matchAll(/\bcp\s+-r\s+([\w./-]+)\s/g)].map((m) => m[1]!));
+    expect(referenced).toContain('src/sql/migrations');
     // and what the build's tsconfig extends
     const extended = (JSON.parse(read('tsconfig.build.json')) as { extends?: string }).extends;
     if (extended) referenced.push(posix.normalize(extended));
@@ -325,7 +327,7 @@ describe('docker-compose.yml', () => {
     expect(mounts).toBeGreaterThan(0);
   });
 
-  it('postgres: the official image, the schema and seed at /docker-entrypoint-initdb.d, a pg_isready healthcheck', () => {
+  it('postgres: the official image, the legacy schema and seed at /docker-entrypoint-initdb.d, a pg_isready healthcheck', () => {
     const pg = compose.services.postgres!;
     expect(pg.image).toMatch(/^postgres:\d+/);
     const initdb = (pg.volumes ?? []).map(String).find((v) => v.split(':')[1] === '/docker-entrypoint-initdb.d');
@@ -333,7 +335,8 @@ describe('docker-compose.yml', () => {
     expect(initdb?.split(':')[2]).toBe('ro');
     const files = readdirSync(join(ROOT, 'docker/initdb')).filter((f) => f.endsWith('.sql')).sort();
     expect(files[0]).toBe('01-schema.sql');
-    expect(files).toContain('03-analyzer.sql');
+    // the analyzer's own objects come from `migrate` (the migrate service), as in production
+    expect(files.filter((f) => /analyzer/.test(f))).toEqual([]);
     expect(files.some((f) => /seed/.test(f))).toBe(true);
     const env = envOf(pg);
     for (const key of ['POSTGRES_DB', 'POSTGRES_USER', 'POSTGRES_PASSWORD']) expect(env[key], key).toBeTruthy();
@@ -346,6 +349,7 @@ describe('docker-compose.yml', () => {
     expect(analyzer.entrypoint).toBeUndefined(); // the image's ENTRYPOINT is the CLI
     const deps = analyzer.depends_on as Record<string, { condition?: string }>;
     expect(deps.postgres?.condition).toBe('service_healthy');
+    expect(deps.migrate?.condition).toBe('service_completed_successfully');
 
     // the same base image as the Dockerfile's own default
     const build = analyzer.build as { args?: Record<string, string> };
@@ -365,6 +369,23 @@ describe('docker-compose.yml', () => {
       const args = Array.isArray(analyzer.command) ? analyzer.command : analyzer.command.split(/\s+/);
       checkCliArgs('compose analyzer command', args);
     }
+  });
+
+  it('migrate: the analyzer image running `analyzer migrate` once the database is healthy, as its owner', () => {
+    const migrate = compose.services.migrate!;
+    const analyzer = compose.services.analyzer!;
+    expect(migrate.image).toBe(analyzer.image);
+    expect(migrate.build).toEqual(analyzer.build);
+    expect((migrate.depends_on as Record<string, { condition?: string }>).postgres?.condition).toBe('service_healthy');
+    // the image's ENTRYPOINT (the CLI) plus the subcommand, so `run --rm migrate --status` works
+    const entrypoint = JSON.parse(/^ENTRYPOINT\s+(.*)$/m.exec(read('Dockerfile'))![1]!) as string[];
+    expect(migrate.entrypoint).toEqual([...entrypoint, 'migrate']);
+    expect(migrate.command).toBeUndefined();
+    const env = envOf(migrate);
+    checkEnvNames('compose migrate environment', Object.keys(env));
+    const pgEnv = envOf(compose.services.postgres!);
+    expect(new URL(env.DATABASE_URL!).username).toBe(pgEnv.POSTGRES_USER);
+    expect(env.DATABASE_URL).toBe(envOf(analyzer).DATABASE_URL);
   });
 
   it('the documented one-pass command is valid', () => {

@@ -38,7 +38,7 @@ export async function createDatabase(serverUrl: string, template?: Db): Promise<
   const url = withDatabase(serverUrl, name);
   const sql = connect(url);
   // eslint-disable-next-line no-restricted-properties -- the repository's static docker/initdb files
-  if (!template) for (const file of initdbFiles().filter((f) => !/analyzer/.test(f))) await sql.file(file);
+  if (!template) for (const file of initdbFiles()) await sql.file(file);
   return { name, url, sql };
 }
 

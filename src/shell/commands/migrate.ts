@@ -1,17 +1,50 @@
+// `analyzer migrate` applies the pending numbered migrations (src/shell/migrate.ts);
+// `analyzer migrate --status` lists them, applied and pending, as text or JSON.
 import type { ConnectionConfig } from '../../infra/config.js';
 import { describeError } from '../../infra/db-errors.js';
+import { open } from '../../infra/db.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import type { Logger } from '../../infra/log.js';
-import { migrate } from '../../sql/migrate.js';
+import type { MigrateSettings } from '../../infra/migrate-settings.js';
+import { migrate } from '../migrate.js';
+import { formatMigrationStatus, migrationStatus } from '../migration-status.js';
 import { runCommand } from '../session.js';
 
-export function runMigrate(config: ConnectionConfig, logger: Logger): Promise<number> {
-  return runCommand('migrate', config, logger, async (sql) => {
-    // the stderr line says what failed: 'migration failed: must be owner of table ...'
-    await migrate(sql).catch((error: unknown) => {
-      throw Object.assign(new Error(`migration failed: ${describeError(error)}`), { code: (error as { code?: unknown }).code });
+export interface MigrateCommandOptions {
+  status: boolean;
+  json: boolean;
+}
+
+export function runMigrate(
+  config: ConnectionConfig,
+  settings: MigrateSettings,
+  options: MigrateCommandOptions,
+  logger: Logger,
+  write: (text: string) => void = (text) => process.stdout.write(text),
+): Promise<number> {
+  // The pass's STATEMENT_TIMEOUT and LOCK_TIMEOUT are not migrate's: an index
+  // build may rightly take long, and migrate bounds its own lock requests
+  // (MIGRATE_LOCK_TIMEOUT, per transaction).
+  const own: ConnectionConfig = { ...config, statementTimeout: 0, lockTimeout: 0 };
+  if (options.status) {
+    return runCommand('migrate', own, logger, async (sql) => {
+      const status = await migrationStatus(sql);
+      write(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatMigrationStatus(status));
+      return EXIT.OK;
     });
-    logger.info('migration applied');
-    return EXIT.OK;
-  }, { transactions: true });
+  }
+  return runCommand('migrate', own, logger, async (sql) => {
+    const lockSql = open(own, { applicationName: 'polycomm-analyzer migrate lock' });
+    try {
+      // the stderr line says what failed: 'migration failed: must be owner of table ...'
+      const summary = await migrate(sql, lockSql, settings, logger).catch((error: unknown) => {
+        throw Object.assign(new Error(`migration failed: ${describeError(error)}`), { code: (error as { code?: unknown }).code });
+      });
+      logger.info('migrations up to date', { ...summary });
+      return EXIT.OK;
+    } finally {
+      await lockSql.end({ timeout: 2 }).catch(() => undefined);
+    }
+    // an index build may rightly outlast QUERY_TIMEOUT: migrate's statements are not bounded by it
+  }, { transactions: true, bounded: false });
 }
