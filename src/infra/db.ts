@@ -8,12 +8,13 @@ import postgres from 'postgres';
 import type { ConnectionConfig } from './config.js';
 import { connectionTarget, isSocketPath } from './connection-target.js';
 import { postgresJsUrl, passwordOf } from './connection-url.js';
-import { guardQueries } from './deadline.js';
+import { guardQueries, type Activity } from './deadline.js';
 import { passfilePassword } from './passfile.js';
 import { addSecret, addUrlSecret, redact } from './redact.js';
 import { sslOption } from './tls.js';
 
-export type Sql = postgres.Sql<Record<string, never>>;
+export type { Sql } from './sql-client.js';
+import type { Sql } from './sql-client.js';
 
 /** int8 columns (ids) as JS numbers; refuse silently-rounded values. */
 function parseBigint(value: string): number {
@@ -26,8 +27,8 @@ export interface OpenOptions {
   /** Connections in the pool; a pass uses 1 (its chunks go one after another). */
   max?: number;
   applicationName?: string;
-  /** Called when postgres.js reports a connection closed (the server ended it, the socket broke, or sql.end()). */
-  onClose?: () => void;
+  /** Called when postgres.js reports a connection closed (the server ended it, the socket broke, or sql.end()), saying whether a transaction was open on it. */
+  onClose?: (inTransaction: boolean) => void;
   /** Called for every statement sent (the pass report counts them). */
   onStatement?: () => void;
   /** Bound every statement by the connection's QUERY_TIMEOUT (default); migrate's index builds are not. */
@@ -35,6 +36,7 @@ export interface OpenOptions {
 }
 
 export function open(config: ConnectionConfig, options: OpenOptions = {}): Sql {
+  const activity: Activity = { transactions: 0 };
   addUrlSecret(config.databaseUrl);
   addSecret(process.env.PGPASSWORD);
   addSecret(config.tls?.keyPassword);
@@ -51,7 +53,7 @@ export function open(config: ConnectionConfig, options: OpenOptions = {}): Sql {
     // needs (a generic plan cannot see the size of the unnest() arrays).
     prepare: false,
     onnotice: () => undefined,
-    onclose: () => options.onClose?.(),
+    onclose: () => options.onClose?.(activity.transactions > 0),
     debug: () => options.onStatement?.(),
     // the only startup parameter besides user, database and client_encoding: every pooler accepts it
     connection: { application_name: options.applicationName ?? 'polycomm-analyzer' },
@@ -72,5 +74,5 @@ export function open(config: ConnectionConfig, options: OpenOptions = {}): Sql {
   const sql = (url ? postgres(url, settings) : postgres(settings)) as unknown as Sql;
   const limits = options.bounded === false ? { queryMs: 0, cancelMs: 0 } : { queryMs: config.queryTimeout * 1000, cancelMs: config.cancelTimeout * 1000 };
   // a server that answers nothing, not even a cancel: end the connection, so everything waiting on it fails now
-  return guardQueries(sql, limits, () => void sql.end({ timeout: 0 }).catch(() => undefined));
+  return guardQueries(sql, limits, () => void sql.end({ timeout: 0 }).catch(() => undefined), activity);
 }

@@ -7,7 +7,7 @@
 // the caller sees a QueryTimeout, like a statement_timeout. A server that
 // does not answer the cancel either within `cancelMs` is taken as gone:
 // ServerSilent, and the connection is ended.
-import type { Sql } from './db.js';
+import type { Sql } from './sql-client.js';
 
 export interface QueryLimits {
   /** How long a statement may go without an answer, ms; 0 = no limit. */
@@ -106,7 +106,12 @@ const isTemplate = (args: unknown[]): boolean => Array.isArray((args[0] as { raw
  *   statements there still go out together.
  * Fragments (a query inside another) are never awaited and stay as they are.
  */
-export function guardQueries(sql: Sql, limits: QueryLimits, onSilentConnection: (error: ServerSilent) => void): Sql {
+/** What a connection is doing: transactions open on it now (told to whoever sees it close). */
+export interface Activity {
+  transactions: number;
+}
+
+export function guardQueries(sql: Sql, limits: QueryLimits, onSilentConnection: (error: ServerSilent) => void, activity: Activity = { transactions: 0 }): Sql {
   // once the server is taken as gone, every failure on this connection is that, whatever the driver then says
   let silence: ServerSilent | undefined;
   const onSilent = (error: ServerSilent) => {
@@ -145,7 +150,10 @@ export function guardQueries(sql: Sql, limits: QueryLimits, onSilentConnection: 
         return (...args: unknown[]) => bound((value as (...a: unknown[]) => DriverQuery<unknown>).apply(object, args), serial);
       }
       if (property === 'begin') {
-        return (...args: unknown[]) => oneAtATime(() => boundTransaction(object, args, (tx) => wrap(tx, false), limits, onSilent)).catch(explain);
+        return (...args: unknown[]) => oneAtATime(() => {
+          activity.transactions++;
+          return boundTransaction(object, args, (tx) => wrap(tx, false), limits, onSilent).finally(() => activity.transactions--);
+        }).catch(explain);
       }
       return value;
     },

@@ -23,7 +23,8 @@ import { windowWraps } from '../../sql/window-wraps.js';
 import { windowAlarms } from '../../sql/window-alarms.js';
 import { windowIssues } from '../../sql/window-issues.js';
 import { windowReceipts } from '../../sql/window-receipts.js';
-import { renderDocument, type ExplainDocument, type ExplainFormat, type Readiness } from '../explain-document.js';
+import type { ExplainDocument, ExplainFormat, Readiness } from '../explain-document.js';
+import { renderDocument } from '../explain-views.js';
 
 export interface ExplainOptions {
   target: { device: number } | { task: number };

@@ -34,8 +34,8 @@ interface PassState {
   startedMs: number;
   tally: PassTally;
   watch: ProcessWatch;
-  /** postgres.js reported the pass's connection closed after it was established */
-  connection: { closed: boolean };
+  /** postgres.js reported the pass's connection closed after it was established (and whether a transaction was open then) */
+  connection: { closed: boolean; inTransaction: boolean };
   /** statements sent */
   statements: { count: number };
   progress: ProgressHandle;
@@ -50,15 +50,20 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
     startedMs: performance.now(),
     tally,
     watch: watchProcess(logger, config.maxDuration * 1000),
-    connection: { closed: false },
+    connection: { closed: false, inTransaction: false },
     statements: { count: 0 },
     // the progress line reads the tally's device counts as the pass adds to them
     progress: startProgress({ mode: config.mode, devices: tally.devices }, config, logger),
   };
   try {
-    const session = { onClose: () => (state.connection.closed = true), onStatement: () => state.statements.count++, transactions: true };
+    const onClose = (inTransaction: boolean) => {
+      state.connection.closed = true;
+      state.connection.inTransaction ||= inTransaction;
+    };
+    const session = { onClose, onStatement: () => state.statements.count++, transactions: true };
     return await withDatabase(config, logger, session, async (sql) => {
       state.connection.closed = false; // a close while connecting is no evidence about the pass
+      state.connection.inTransaction = false;
       await requirePassPrivileges(sql, config); // least privilege: fail before writing anything
       const run = config.dryRun ? undefined : await startRun(sql, config, logger, runLifetime(config));
       const work = runPass({ sql, logger, config, now, stop: state.watch.stop, progress: state.progress }, state.tally)
@@ -96,7 +101,10 @@ async function conclude(state: PassState, ending: PassEnding, sql?: Sql, run?: R
   }, CONCLUDE_LIMIT_MS);
   try {
     state.progress.stop();
-    const outcome = decideOutcome({ ending, failedDevices: tally.devices.failed, signal: state.watch.signal(), connectionClosed: state.connection.closed });
+    const outcome = decideOutcome({
+      ending, failedDevices: tally.devices.failed, signal: state.watch.signal(),
+      connectionClosed: state.connection.closed, closedInTransaction: state.connection.inTransaction,
+    });
     announce(outcome, logger);
     // the backlog after the pass (for the metrics), unless the connection is gone or still busy (interrupted)
     const usable = sql !== undefined && !state.connection.closed && (outcome.status === 'succeeded' || (outcome.status === 'failed' && outcome.fatal === undefined));
