@@ -6,6 +6,7 @@
 import type { LogConfig, ObservabilityConfig } from '../infra/config.js';
 import type { Logger } from '../infra/log.js';
 import type { PassReport } from './report.js';
+import { clockDuration } from './duration.js';
 
 /** What the pass loop calls: after each chunk, with the pending rows the chunk loaded. */
 export interface PassProgress {
@@ -51,18 +52,12 @@ export function progressFigures(report: ProgressSource, events: number, elapsedM
   };
 }
 
-const clock = (s: number) => {
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(Math.floor(s % 60)).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
-};
 
 /** Pure: the one-line text, for the terminal and the log message alike. */
 export function progressText(f: ProgressFigures): string {
   const pct = f.devicesReady > 0 ? ` (${Math.floor((100 * f.devicesDone) / f.devicesReady)}%)` : '';
-  const eta = f.etaSeconds === null ? '' : `, about ${clock(f.etaSeconds)} left`;
-  return `${f.mode}: devices ${f.devicesDone}/${f.devicesReady}${pct}, ${f.events} events, ${f.eventsPerSecond} events/s, elapsed ${clock(f.elapsedSeconds)}${eta}`;
+  const eta = f.etaSeconds === null ? '' : `, about ${clockDuration(f.etaSeconds)} left`;
+  return `${f.mode}: devices ${f.devicesDone}/${f.devicesReady}${pct}, ${f.events} events, ${f.eventsPerSecond} events/s, elapsed ${clockDuration(f.elapsedSeconds)}${eta}`;
 }
 
 const CLEAR = '\r\x1b[2K';

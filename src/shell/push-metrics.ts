@@ -2,8 +2,8 @@
 // polycomm_analyzer, grouped by mode) and/or a *.prom file for node_exporter's
 // textfile collector. Monitoring must never cost the pass: a failure here is a
 // warning, never an exit code, and a push waits at most PUSH_TIMEOUT_MS.
-import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomically } from './files.js';
 import { Pushgateway } from 'prom-client';
 import type { ObservabilityConfig } from '../infra/config.js';
 import { describeError } from '../infra/db-errors.js';
@@ -47,14 +47,11 @@ async function pushMetrics(report: PassReport, url: string, logger: Logger): Pro
  * rename). A pass that did not succeed keeps the file's previous last success.
  */
 async function writeMetricsFile(report: PassReport, path: string, logger: Logger): Promise<void> {
-  const temporary = `${path}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
   try {
     const previousLastSuccess = report.status === 'succeeded' ? undefined : previousSuccess(path, report.mode);
-    writeFileSync(temporary, await metricsText(report, { previousLastSuccess }));
-    renameSync(temporary, path);
+    writeFileAtomically(path, await metricsText(report, { previousLastSuccess }));
     logger.info(`metrics written to ${path}`, { metricsFile: path });
   } catch (error) {
-    rmSync(temporary, { force: true });
     logger.warn(`could not write the metrics file ${path}: ${describeError(error)} (the pass's outcome is unchanged)`, { metricsFile: path });
   }
 }

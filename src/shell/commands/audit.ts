@@ -4,7 +4,6 @@
 // the read-only role of `analyzer grants --read-only`); exit 0 whatever it
 // finds, 3 with --fail-on-findings when it finds something, 2 for a bad
 // period or an unknown device.
-import { writeFileSync } from 'node:fs';
 import { DateTime } from 'luxon';
 import { selectReady, type Micros, type Mode, type ReadyDevice, type Span } from '../../core/index.js';
 import { readNow, wallMicros } from '../../infra/clock.js';
@@ -22,6 +21,7 @@ import { renderAuditHtml } from '../audit-html.js';
 import { startProgress } from '../progress.js';
 import type { PassReport } from '../report.js';
 import { runCommand } from '../session.js';
+import { writeFileAtomically } from '../files.js';
 
 export type AuditFormat = 'text' | 'json' | 'html';
 export const AUDIT_FORMATS: readonly AuditFormat[] = ['text', 'json', 'html'];
@@ -172,7 +172,7 @@ export function runAudit(config: AuditConfig, o: AuditOptions, logger: Logger, o
     logger.info(`audit done: ${doc.devices.audited} devices, ${doc.tasks} tasks compared, ${doc.findings.length} findings`,
       { audit: { tasks: doc.tasks, agree: doc.agree, findings: doc.findings.length, byKind: doc.byKind, resolvedByStaff: doc.resolvedByStaff.tasks, durationMs: doc.durationMs } });
     const text = renderAudit(doc, o.format);
-    if (o.out !== undefined) writeFileSync(o.out, text);
+    if (o.out !== undefined) writeFileAtomically(o.out, text);
     else await out(text);
     return auditExitCode(doc, o.failOnFindings);
   });

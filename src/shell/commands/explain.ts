@@ -2,7 +2,6 @@
 // a device's pending timeline and what a pass would decide, or an existing
 // task's group rebuilt from its (processed) events and their neighbours and
 // set beside the stored rows. Writes nothing in the database.
-import { writeFileSync } from 'node:fs';
 import { readNow } from '../../infra/clock.js';
 import { ConfigError, type PassConfig } from '../../infra/config.js';
 import { explainDevice, explainTask, formatMicros } from '../../core/index.js';
@@ -25,6 +24,7 @@ import { windowIssues } from '../../sql/window-issues.js';
 import { windowReceipts } from '../../sql/window-receipts.js';
 import type { ExplainDocument, ExplainFormat, Readiness } from '../explain-document.js';
 import { renderDocument } from '../explain-views.js';
+import { writeFileAtomically } from '../files.js';
 
 export interface ExplainOptions {
   target: { device: number } | { task: number };
@@ -143,7 +143,7 @@ export function runExplain(config: PassConfig, options: ExplainOptions, logger: 
         ? await explainTaskDocument(sql, config, options, options.target.task, now)
         : await explainDeviceDocument(sql, config, options.target.device, now);
       const text = renderDocument(doc, options.format);
-      if (options.out !== undefined) writeFileSync(options.out, text);
+      if (options.out !== undefined) writeFileAtomically(options.out, text);
       else await out(text);
       return EXIT.OK;
     } catch (error) {

@@ -9,7 +9,7 @@ import { EXIT } from '../../infra/exit-codes.js';
 import type { Logger } from '../../infra/log.js';
 import { openTaskCounts } from '../../sql/open-tasks-counts.js';
 import { openTasks, type OpenTaskFilter } from '../../sql/open-tasks.js';
-import { writeJsonFile } from '../json-file.js';
+import { writeJsonFile } from '../files.js';
 import { runCommand } from '../session.js';
 import { table } from '../table.js';
 

@@ -14,6 +14,7 @@ import { latestRuns, type RunRow } from '../../sql/run-latest.js';
 import { staleRuns, type StaleRunRow } from '../../sql/run-stale.js';
 import { runCommand } from '../session.js';
 import { table } from '../table.js';
+import { shortDuration } from '../duration.js';
 
 export interface StatusOptions {
   mode: Mode | undefined;
@@ -67,7 +68,7 @@ export async function collectStatus(sql: Parameters<typeof latestRuns>[0], optio
     backlog.push({ mode, devices: ids.length, conflicts: ready.conflicts.length, ...(await pendingBacklog(sql, ids, codes)) });
   }
   const alerts = [
-    ...hung.map((r) => `run ${r.id} (${r.mode}, ${r.host ?? '?'} pid ${r.pid ?? '?'}) has been running for ${duration(r.age_s)}: hung (killed without finishing?)`),
+    ...hung.map((r) => `run ${r.id} (${r.mode}, ${r.host ?? '?'} pid ${r.pid ?? '?'}) has been running for ${shortDuration(r.age_s)}: hung (killed without finishing?)`),
     ...lastFinished.filter((r) => r.status === 'failed').map((r) => `the latest finished ${r.mode} run (${r.id}) failed: ${r.error ?? 'no message'}`),
   ];
   return {
@@ -80,14 +81,6 @@ export async function collectStatus(sql: Parameters<typeof latestRuns>[0], optio
 }
 
 /** 23ms, 12.3s, 5m 02s, 3h 04m, 2d 03h */
-export function duration(seconds: number): string {
-  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
-  if (seconds < 60) return `${seconds.toFixed(1)}s`;
-  const s = Math.floor(seconds);
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-  return `${Math.floor(s / 86400)}d ${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')}h`;
-}
 
 const utc = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');
 const num = (n: number | null) => (n === null ? '-' : String(n));
@@ -102,7 +95,7 @@ export function renderStatus(doc: StatusDocument, options: StatusOptions): strin
     out.push(...table(
       ['id', 'mode', 'started', 'duration', 'status', 'processed/ready', 'failed', 'tasks', 'deferred', 'rejected', 'host/pid'],
       doc.runs.map((r) => [
-        String(r.id), r.mode, utc(r.started_at), duration(r.duration_s),
+        String(r.id), r.mode, utc(r.started_at), shortDuration(r.duration_s),
         hungIds.has(r.id) ? 'HUNG' : r.status,
         r.devices_processed === null ? '-' : `${r.devices_processed}/${num(r.devices_ready)}`,
         num(r.devices_failed), num(r.tasks), num(r.deferred), num(r.rejected),
@@ -116,7 +109,7 @@ export function renderStatus(doc: StatusDocument, options: StatusOptions): strin
   out.push('');
   out.push(`Hung runs (status running for more than ${options.staleAfter}s): ${doc.hung.length === 0 ? 'none' : doc.hung.length}`);
   for (const r of doc.hung) {
-    out.push(`  run ${r.id} ${r.mode} started ${utc(r.started_at)} on ${r.host ?? '?'} pid ${r.pid ?? '?'} (version ${r.version ?? '?'}), running for ${duration(r.age_s)}: ` +
+    out.push(`  run ${r.id} ${r.mode} started ${utc(r.started_at)} on ${r.host ?? '?'} pid ${r.pid ?? '?'} (version ${r.version ?? '?'}), running for ${shortDuration(r.age_s)}: ` +
       'the process was probably killed (SIGKILL, OOM); check it is gone');
   }
   out.push('');
