@@ -73,6 +73,29 @@ export function withDeadline<T>(pending: Pending<T>, limits: QueryLimits, onSile
   });
 }
 
+/** Work given up on at its deadline. */
+export class DeadlineExceeded extends Error {
+  readonly code = 'DEADLINE_EXCEEDED';
+}
+
+/**
+ * Gives `work` at most `ms`: past it, `cancel` is called (to stop what is
+ * given up on: a statement's CancelRequest) and the result is a
+ * DeadlineExceeded naming `what`. The timer keeps nothing alive on its own.
+ */
+export function within<T>(ms: number, what: string, work: PromiseLike<T>, cancel?: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      cancel?.();
+      reject(new DeadlineExceeded(`${what}: no answer within ${seconds(ms)}`));
+    }, ms);
+    timer.unref();
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
+
 /** The parts of a postgres.js Query used here; `canceller` is its internal cancel, whose promise Query.cancel() drops. */
 interface DriverQuery<T> extends Promise<T> {
   canceller?: ((query: DriverQuery<T>) => Promise<void>) | null;
@@ -82,12 +105,24 @@ interface DriverQuery<T> extends Promise<T> {
 function pendingQuery<T>(query: DriverQuery<T>, then: Promise<T>['then']): Pending<T> {
   return {
     subscribe: (resolve, reject) => void then(resolve, reject),
-    cancel: () => {
-      const canceller = query.canceller;
-      query.canceller = null;
-      canceller?.(query).catch(() => undefined);
-    },
+    cancel: () => cancelQuery(query),
   };
+}
+
+/** postgres.js's cancel, whose promise Query.cancel() drops: a failed cancel request must not be an unhandled rejection. */
+function cancelQuery<T>(query: DriverQuery<T>): void {
+  const canceller = query.canceller;
+  query.canceller = null;
+  canceller?.(query).catch(() => undefined);
+}
+
+/** How a guarded client is asked to cancel its statement in flight. */
+const CANCEL_RUNNING = Symbol('cancel the statement in flight');
+
+/** Cancels the statement in flight on a client made by guardQueries (outside a transaction), if there is one. */
+export function cancelRunning(sql: Sql): void {
+  const cancel = (sql as unknown as Record<symbol, unknown>)[CANCEL_RUNNING];
+  if (typeof cancel === 'function') (cancel as () => void)();
 }
 
 const isTemplate = (args: unknown[]): boolean => Array.isArray((args[0] as { raw?: unknown } | undefined)?.raw);
@@ -122,6 +157,7 @@ export function guardQueries(sql: Sql, limits: QueryLimits, onSilentConnection: 
     throw silence ?? error;
   };
   let tail: Promise<unknown> = Promise.resolve();
+  let running: DriverQuery<unknown> | undefined;
   const oneAtATime = <T>(start: () => Promise<T>): Promise<T> => {
     const run = tail.then(start, start);
     tail = run.catch(() => undefined);
@@ -134,7 +170,11 @@ export function guardQueries(sql: Sql, limits: QueryLimits, onSilentConnection: 
     // the query runs when first awaited: its wait is bounded from then on
     query.then = function <A = T, B = never>(onfulfilled?: ((value: T) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null) {
       const start = () => withDeadline(pendingQuery(query, then), limits, onSilent);
-      raced ??= serial ? oneAtATime(start) : start();
+      const startAlone = () => {
+        running = query as DriverQuery<unknown>;
+        return start().finally(() => (running = undefined));
+      };
+      raced ??= serial ? oneAtATime(startAlone) : start();
       return raced.then(onfulfilled, onrejected);
     } as Promise<T>['then'];
     return query;
@@ -149,6 +189,7 @@ export function guardQueries(sql: Sql, limits: QueryLimits, onSilentConnection: 
       if (property === 'unsafe' || property === 'file') {
         return (...args: unknown[]) => bound((value as (...a: unknown[]) => DriverQuery<unknown>).apply(object, args), serial);
       }
+      if (property === CANCEL_RUNNING) return () => running && cancelQuery(running);
       if (property === 'begin') {
         return (...args: unknown[]) => oneAtATime(() => {
           activity.transactions++;

@@ -3,6 +3,7 @@
 import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
 import type { LogConfig } from './config.js';
+import { within } from './deadline.js';
 import { redact } from './redact.js';
 
 export type Logger = winston.Logger;
@@ -54,7 +55,6 @@ export function createLogger(config: LogConfig, isTTY = Boolean(process.stdout.i
     logger,
     close: async () => {
       // never hang the exit on a transport that does not report back
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
       const flushed = (async () => {
         const ended = new Promise<void>((resolve) => logger.once('finish', () => resolve()));
         logger.end();
@@ -64,7 +64,7 @@ export function createLogger(config: LogConfig, isTTY = Boolean(process.stdout.i
         const stream = (file as unknown as { logStream?: { end(cb: () => void): void } } | undefined)?.logStream;
         if (stream) await new Promise<void>((resolve) => stream.end(() => resolve()));
       })();
-      await Promise.race([flushed, timeout]);
+      await within(2000, 'flushing the log', flushed).catch(() => undefined);
     },
   };
 }

@@ -7,6 +7,7 @@ import { writeFileAtomically } from './files.js';
 import { Pushgateway } from 'prom-client';
 import type { ObservabilityConfig } from '../infra/config.js';
 import { describeError } from '../infra/db-errors.js';
+import { within } from '../infra/deadline.js';
 import type { Logger } from '../infra/log.js';
 import { buildRegistry, lastSuccessIn, metricsText } from './metrics.js';
 import type { PassReport } from './report.js';
@@ -26,19 +27,12 @@ export async function publishMetrics(report: PassReport, config: ObservabilityCo
 
 async function pushMetrics(report: PassReport, url: string, logger: Logger): Promise<void> {
   const gateway = new Pushgateway(url, { timeout: PUSH_TIMEOUT_MS }, buildRegistry(report));
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${PUSH_TIMEOUT_MS} ms`)), PUSH_TIMEOUT_MS);
-    timer.unref();
-  });
   try {
     // add semantics: a failed pass's push leaves last_success_timestamp_seconds as it was
-    await Promise.race([gateway.pushAdd({ jobName: PUSH_JOB, groupings: { mode: report.mode } }), deadline]);
+    await within(PUSH_TIMEOUT_MS, `pushing the metrics to ${url}`, gateway.pushAdd({ jobName: PUSH_JOB, groupings: { mode: report.mode } }));
     logger.info(`metrics pushed to ${url}`, { pushgateway: url });
   } catch (error) {
     logger.warn(`could not push the metrics to the Pushgateway ${url}: ${describeError(error)} (the pass's outcome is unchanged)`, { pushgateway: url });
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import type { ConnectionConfig, PassConfig } from '../infra/config.js';
 import { describeError } from '../infra/db-errors.js';
 import { open, type Sql } from '../infra/db.js';
+import { DeadlineExceeded, within } from '../infra/deadline.js';
 import type { Logger } from '../infra/log.js';
 import type { PassReport } from './report.js';
 import { finishRunRow } from '../sql/run-finish.js';
@@ -76,9 +77,6 @@ export function runError(report: PassReport): string | null {
   return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 3)}...` : text;
 }
 
-const timeout = (ms: number) =>
-  new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
-
 /** `sql`: the pass's connection, or undefined when it is known lost (then straight to a fresh one). */
 export async function finishRun(sql: Sql | undefined, run: RunRecord, report: PassReport): Promise<void> {
   const row = { id: run.id, status: report.status, report, error: runError(report) };
@@ -87,11 +85,11 @@ export async function finishRun(sql: Sql | undefined, run: RunRecord, report: Pa
   let reason = 'was lost';
   if (sql) {
     try {
-      const first = await Promise.race([finishRunRow(sql, row), timeout(FINISH_ON_PASS_CONNECTION_MS)]);
-      if (first !== 'timeout') return;
-      reason = 'is busy';
+      // not cancelled past the limit: it waits behind the device in flight, which the server rolls back when the process ends
+      await within(FINISH_ON_PASS_CONNECTION_MS, "recording the run on the pass's connection", finishRunRow(sql, row));
+      return;
     } catch (error) {
-      reason = `failed (${describeError(error)})`;
+      reason = error instanceof DeadlineExceeded ? 'is busy' : `failed (${describeError(error)})`;
     }
   }
   run.logger.warn(`the pass's connection ${reason}: recording run ${run.id} on a separate connection`);
