@@ -7,8 +7,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type postgres from 'postgres';
 import { formatMicros } from '../src/core/index.js';
-import { TABLE_NAMES } from './generate.js';
-import type { ColumnSpec, Dataset, Table, TableName } from './generate.js';
+import type { Dataset } from './dataset.js';
+import { TABLE_NAMES } from './tables.js';
+import type { ColumnSpec, Table, TableName } from './tables.js';
 
 /** Any postgres.js client (with or without custom types). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any client's type parameter

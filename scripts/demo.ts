@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DateTime } from 'luxon';
 import postgres from 'postgres';
-import { demoDataset } from '../generator/generate.js';
+import { demoDataset } from '../generator/demo.js';
 import { loadDataset } from '../generator/load.js';
 import { wallMicros } from '../src/infra/clock.js';
 import { ttySummary, type PassReport } from '../src/shell/report.js';

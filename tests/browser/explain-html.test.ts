@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoDataset, DEMO_DEVICES } from '../../generator/generate.js';
+import { demoDataset, DEMO_DEVICES } from '../../generator/demo.js';
 import { loadDataset } from '../../generator/load.js';
 import { runCli } from '../harness/cli.js';
 import { loadWorkedExamples } from '../harness/worked-examples.js';

@@ -1,17 +1,11 @@
 // The synthetic data generator (generator/generate.ts, issue 7 item 1) and the
-// demo dataset (issue 5 item 5): deterministic, realistic rates, valid rows,
+// demo dataset (generator/demo.ts, issue 5 item 5): deterministic, realistic rates, valid rows,
 // every anomaly present, and the demo's handcrafted scenarios give exactly the
 // tasks they promise when run through the pure core.
 
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_RATES,
-  MICROS,
-  TABLE_NAMES,
-  demoDataset,
-  generate,
-  rowCount,
-} from '../../generator/generate.js';
+import { demoDataset } from '../../generator/demo.js';
+import { DEFAULT_RATES, MICROS, TABLE_NAMES, generate, rowCount } from '../../generator/generate.js';
 import type { Dataset, GenerateOptions } from '../../generator/generate.js';
 import { copyChunks } from '../../generator/load.js';
 import { analyzeDevice, formatMicros as formatTime } from '../../src/core/index.js';

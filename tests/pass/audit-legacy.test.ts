@@ -5,7 +5,7 @@
 // else is reported.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMicros } from '../../src/core/index.js';
-import { demoDataset } from '../../generator/generate.js';
+import { demoDataset } from '../../generator/demo.js';
 import { loadDataset } from '../../generator/load.js';
 import { legacyHistory, writeLegacyHistory, type LegacyHistory } from '../../generator/legacy.js';
 import { runCli } from '../harness/cli.js';

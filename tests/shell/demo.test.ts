@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoDataset } from '../../generator/generate.js';
+import { demoDataset } from '../../generator/demo.js';
 import { loadDataset } from '../../generator/load.js';
 import { renderTaskTable, taskTable, type TaskRow } from '../../scripts/demo-table.js';
 import type { PassReport } from '../../src/shell/report.js';
