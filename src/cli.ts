@@ -8,7 +8,8 @@ import {
   parseConnection, parseLog, parseMode, parsePass, type LogConfig, type SettingSpec,
 } from './infra/config.js';
 import { createLogger, type LogHandle } from './infra/log.js';
-import { redact } from './infra/redact.js';
+import { Redactor } from './infra/redact.js';
+import { Output } from './infra/output.js';
 import { EXIT } from './infra/exit-codes.js';
 import { runMigrate } from './shell/commands/migrate.js';
 import { runPassCommand } from './shell/commands/pass.js';
@@ -22,6 +23,8 @@ import { AUDIT_FORMATS, AUDIT_SETTINGS, parseAuditOptions, runAudit } from './sh
 import { RoleNameError } from './shell/privileges.js';
 
 const env = process.env;
+/** The process's one output: stdout, stderr and the status line, with the secrets of its connection hidden. */
+const output = new Output(new Redactor());
 
 /** A setting as a commander option: flag > environment variable > default, each value checked by the spec's parser. */
 function settingOption(spec: SettingSpec, fromEnv: boolean): Option {
@@ -47,7 +50,7 @@ function addSettings(command: Command, specs: SettingSpec[], fromEnv = true): Co
 
 /** Write one line to stderr, password hidden. */
 function fail(message: string): void {
-  process.stderr.write(`analyzer: ${redact(message).replace(/\s*\n\s*/g, ' ')}\n`);
+  output.error(message);
 }
 
 let exiting = false;
@@ -70,8 +73,8 @@ function migrateCommand(): Command {
   addSettings(migrate, [...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
   return migrate.action(async (options: Raw) => {
     const config = { ...parseConnection(options), ...parseLog(options) };
-    const log = createLogger(config);
-    await finish(await runMigrate(config, log.logger), log);
+    const log = createLogger(config, output);
+    await finish(await runMigrate(config, { logger: log.logger, output }), log);
   });
 }
 
@@ -96,10 +99,8 @@ Examples:
     const explainOptions = parseExplainOptions({ device, task, format, out, around }, rest.mode !== undefined);
     // --task takes the device's mode when none is given (a placeholder until then)
     const config = parsePass(explainOptions.modeGiven || !('task' in explainOptions.target) ? rest : { ...rest, mode: 'receipts' }, env);
-    const log = createLogger(quiet(config));
-    // a large document must be flushed to a pipe before the process exits
-    const write = (text: string) => new Promise<void>((resolve) => process.stdout.write(text.endsWith('\n') ? text : text + '\n', () => resolve()));
-    await finish(await runExplain(config, explainOptions, log.logger, write), log);
+    const log = createLogger(quiet(config), output);
+    await finish(await runExplain(config, explainOptions, { logger: log.logger, output }), log);
   });
 }
 
@@ -116,8 +117,8 @@ function statusCommand(): Command {
     const { mode, limit, staleAfter, failOnStale, json, ...rest } = options;
     const statusOptions = parseStatusOptions({ mode, limit, staleAfter, failOnStale, json });
     const config = { ...parseConnection(rest), ...parseLog(rest) };
-    const log = createLogger(quiet(config, statusOptions.json));
-    await finish(await runStatus(config, statusOptions, log.logger, (text) => process.stdout.write(text)), log);
+    const log = createLogger(quiet(config, statusOptions.json), output);
+    await finish(await runStatus(config, statusOptions, { logger: log.logger, output }), log);
   });
 }
 
@@ -135,8 +136,8 @@ function openTasksCommand(): Command {
     const { device, type, since, limit, outDir, json, ...rest } = options;
     const taskOptions = parseOpenTasksOptions({ device, type, since, limit, outDir, json });
     const config = { ...parseConnection(rest), ...parseLog(rest) };
-    const log = createLogger(quiet(config, taskOptions.json));
-    await finish(await runOpenTasks(config, taskOptions, log.logger, (text) => process.stdout.write(text)), log);
+    const log = createLogger(quiet(config, taskOptions.json), output);
+    await finish(await runOpenTasks(config, taskOptions, { logger: log.logger, output }), log);
   });
 }
 
@@ -163,9 +164,8 @@ Examples:
     const o = parseAuditOptions(options);
     const config = { ...parseConnection(options), ...parseLog(options) };
     // the document on stdout: only errors may join it there
-    const log = createLogger(o.out === undefined ? quiet(config, o.format !== 'text') : config);
-    const write = (text: string) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
-    await finish(await runAudit(config, o, log.logger, write), log);
+    const log = createLogger(o.out === undefined ? quiet(config, o.format !== 'text') : config, output);
+    await finish(await runAudit(config, o, { logger: log.logger, output }), log);
   });
 }
 
@@ -175,7 +175,7 @@ function grantsCommand(): Command {
     .requiredOption('--role <name>', 'the role to grant to (used exactly as written, quoted)')
     .option('--read-only', 'only reading: for a role that runs status, open-tasks, explain and audit');
   grants.action(async (options: { role: string; readOnly?: boolean }) => {
-    await finish(runGrants(options.role, options.readOnly === true, (text) => process.stdout.write(text)));
+    await finish(runGrants(options.role, options.readOnly === true, (text) => void output.print(text)));
   });
   return grants;
 }
@@ -200,8 +200,8 @@ Exit codes:
   addSettings(root, [...PASS_SETTINGS, ...OBSERVABILITY_SETTINGS, ...CONNECTION_SETTINGS, ...LOG_SETTINGS], !subcommand);
   root.action(async (options: Raw) => {
     const config = parsePass(options, env);
-    const log = createLogger(config);
-    await finish(await runPassCommand(config, log.logger), log);
+    const log = createLogger(config, output);
+    await finish(await runPassCommand(config, { logger: log.logger, output }), log);
   });
   for (const command of [migrateCommand(), explainCommand(), statusCommand(), openTasksCommand(), auditCommand(), grantsCommand()]) root.addCommand(command);
   return root;

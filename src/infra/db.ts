@@ -10,7 +10,7 @@ import { connectionTarget, isSocketPath } from './connection-target.js';
 import { postgresJsUrl, passwordOf } from './connection-url.js';
 import { guardQueries, type Activity } from './deadline.js';
 import { passfilePassword } from './passfile.js';
-import { addSecret, addUrlSecret, redact } from './redact.js';
+import type { Output } from './output.js';
 import { sslOption } from './tls.js';
 
 export type { Sql } from './sql-client.js';
@@ -33,13 +33,16 @@ export interface OpenOptions {
   onStatement?: () => void;
   /** Bound every statement by the connection's QUERY_TIMEOUT (default); migrate's index builds are not. */
   bounded?: boolean;
+  /** Where the connection's secrets are remembered (so no output shows them) and libpq's warnings go. */
+  output: Output;
 }
 
-export function open(config: ConnectionConfig, options: OpenOptions = {}): Sql {
+export function open(config: ConnectionConfig, options: OpenOptions): Sql {
   const activity: Activity = { transactions: 0 };
-  addUrlSecret(config.databaseUrl);
-  addSecret(process.env.PGPASSWORD);
-  addSecret(config.tls?.keyPassword);
+  const { redactor } = options.output;
+  redactor.addUrl(config.databaseUrl);
+  redactor.add(process.env.PGPASSWORD);
+  redactor.add(config.tls?.keyPassword);
   const target = connectionTarget(config);
   const settings = {
     max: options.max ?? 1,
@@ -67,7 +70,7 @@ export function open(config: ConnectionConfig, options: OpenOptions = {}): Sql {
     ...(config.hostaddr ? { host: config.hostaddr } : {}),
     // libpq's order: the URL's password, PGPASSWORD, then the password file
     ...(passwordOf(config.databaseUrl) || process.env.PGPASSWORD !== undefined ? {} : {
-      pass: passfilePassword(config.passfile, target, (line) => process.stderr.write(`analyzer: ${redact(line)}\n`), addSecret),
+      pass: passfilePassword(config.passfile, target, (line) => options.output.error(line), (password) => redactor.add(password)),
     }),
   };
   const url = postgresJsUrl(config.databaseUrl);

@@ -10,7 +10,6 @@ import { readNow, wallMicros } from '../../infra/clock.js';
 import { ConfigError, defaultOf, PASS_SETTINGS, wholeNumber, type ConnectionConfig, type LogConfig, type SettingSpec } from '../../infra/config.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import { peakRssKb } from '../../infra/peak-rss.js';
-import type { Logger } from '../../infra/log.js';
 import type { Sql } from '../../infra/db.js';
 import { devicesById } from '../../sql/devices-by-id.js';
 import { selectReadyCodes } from '../../sql/ready-devices.js';
@@ -20,7 +19,7 @@ import { renderAuditText } from '../audit-text.js';
 import { renderAuditHtml } from '../audit-html.js';
 import { startProgress } from '../progress.js';
 import type { PassReport } from '../report.js';
-import { runCommand } from '../session.js';
+import { runCommand, type Io } from '../session.js';
 import { writeFileAtomically } from '../files.js';
 
 export type AuditFormat = 'text' | 'json' | 'html';
@@ -138,16 +137,17 @@ export function renderAudit(doc: AuditDocument, format: AuditFormat): string {
   return format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : format === 'html' ? renderAuditHtml(doc) : renderAuditText(doc);
 }
 
-export function runAudit(config: AuditConfig, o: AuditOptions, logger: Logger, out: (text: string) => Promise<void>): Promise<number> {
+export function runAudit(config: AuditConfig, o: AuditOptions, io: Io): Promise<number> {
+  const { logger } = io;
   const now = readNow(o.timezone, o.now);
   const started = performance.now();
-  return runCommand('audit', config, logger, async (sql) => {
+  return runCommand('audit', config, io, async (sql) => {
     let devices: Awaited<ReturnType<typeof devicesOf>>;
     try {
       devices = await devicesOf(sql, o);
     } catch (error) {
       if (!(error instanceof UnknownDevice)) throw error;
-      process.stderr.write(`analyzer: ${error.message}\n`);
+      io.output.error(error.message);
       return EXIT.USAGE;
     }
     const acc = new AuditAccumulator({
@@ -155,7 +155,7 @@ export function runAudit(config: AuditConfig, o: AuditOptions, logger: Logger, o
       settings: { lastEventTime: o.lastEventTime, timedeltaCheck: o.timedeltaCheck, timezone: o.timezone, now, aroundSeconds: o.aroundSeconds },
     }, started);
     const tally: PassReport['devices'] = { ready: [...devices.byMode.values()].reduce((n, d) => n + d.length, 0), processed: 0, idle: 0, skippedOwnedElsewhere: 0, failed: 0, conflicts: 0 };
-    const progress = startProgress({ mode: 'audit', devices: tally }, { ...o, pushgatewayUrl: undefined, metricsFile: undefined, logFormat: config.logFormat }, logger);
+    const progress = startProgress({ mode: 'audit', devices: tally }, { ...o, pushgatewayUrl: undefined, metricsFile: undefined, logFormat: config.logFormat }, io);
     try {
       for (const [mode, list] of devices.byMode) {
         await auditDevices({
@@ -173,7 +173,7 @@ export function runAudit(config: AuditConfig, o: AuditOptions, logger: Logger, o
       { audit: { tasks: doc.tasks, agree: doc.agree, findings: doc.findings.length, byKind: doc.byKind, resolvedByStaff: doc.resolvedByStaff.tasks, durationMs: doc.durationMs } });
     const text = renderAudit(doc, o.format);
     if (o.out !== undefined) writeFileAtomically(o.out, text);
-    else await out(text);
+    else await io.output.print(text.endsWith('\n') ? text : text + '\n');
     return auditExitCode(doc, o.failOnFindings);
   });
 }

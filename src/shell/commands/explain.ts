@@ -8,10 +8,9 @@ import { explainDevice, explainTask, formatMicros } from '../../core/index.js';
 import { selectReady } from '../../core/index.js';
 import type { DeviceInput, Micros, Mode, ReadyDevice, Settings, StoredTask } from '../../core/index.js';
 import type { Sql } from '../../infra/db.js';
-import { runCommand } from '../session.js';
+import { runCommand, type Io } from '../session.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import { loadDevices } from '../load.js';
-import type { Logger } from '../../infra/log.js';
 import { deviceById } from '../../sql/device-by-id.js';
 import { selectReadyCodes } from '../../sql/ready-devices.js';
 import { taskById } from '../../sql/task-by-id.js';
@@ -135,21 +134,21 @@ async function explainTaskDocument(sql: Sql, config: PassConfig, options: Explai
   return { ...base(config, device, mode, source, ready[mode]), kind: 'task', explanation: explained.explanation, task: explained };
 }
 
-export function runExplain(config: PassConfig, options: ExplainOptions, logger: Logger, out: (text: string) => void | Promise<void>): Promise<number> {
+export function runExplain(config: PassConfig, options: ExplainOptions, io: Io): Promise<number> {
   const now = readNow(config.timezone, config.now);
-  return runCommand('explain', config, logger, async (sql) => {
+  return runCommand('explain', config, io, async (sql) => {
     try {
       const doc = 'task' in options.target
         ? await explainTaskDocument(sql, config, options, options.target.task, now)
         : await explainDeviceDocument(sql, config, options.target.device, now);
       const text = renderDocument(doc, options.format);
       if (options.out !== undefined) writeFileAtomically(options.out, text);
-      else await out(text);
+      else await io.output.print(text.endsWith('\n') ? text : text + '\n');
       return EXIT.OK;
     } catch (error) {
       // what the user asked for does not exist: one line, no error log
       if (!(error instanceof ExplainFailure)) throw error;
-      process.stderr.write(`analyzer: ${error.message}\n`);
+      io.output.error(error.message);
       return EXIT.FAILURE;
     }
   });

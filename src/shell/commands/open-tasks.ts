@@ -6,11 +6,10 @@ import { DateTime } from 'luxon';
 import { ANALYZER_ISSUE_NAMES, TASK_TYPE_NAMES } from '../../core/index.js';
 import { ConfigError, type ConnectionConfig } from '../../infra/config.js';
 import { EXIT } from '../../infra/exit-codes.js';
-import type { Logger } from '../../infra/log.js';
 import { openTaskCounts } from '../../sql/open-tasks-counts.js';
 import { openTasks, type OpenTaskFilter } from '../../sql/open-tasks.js';
 import { writeJsonFile } from '../files.js';
-import { runCommand } from '../session.js';
+import { runCommand, type Io } from '../session.js';
 import { table } from '../table.js';
 
 export interface OpenTasksOptions extends OpenTaskFilter {
@@ -121,12 +120,12 @@ export function writeOpenTasksFile(dir: string, doc: OpenTasksDocument): string 
   return writeJsonFile(dir, 'open-tasks', doc);
 }
 
-export function runOpenTasks(config: ConnectionConfig, options: OpenTasksOptions, logger: Logger, out: (text: string) => void): Promise<number> {
-  return runCommand('open-tasks', config, logger, async (sql) => {
+export function runOpenTasks(config: ConnectionConfig, options: OpenTasksOptions, io: Io): Promise<number> {
+  return runCommand('open-tasks', config, io, async (sql) => {
     const doc = await collectOpenTasks(sql, options);
     const path = options.outDir ? writeOpenTasksFile(options.outDir, doc) : undefined;
-    if (path) logger.info(`open-tasks report written to ${path}`, { report: path, total: doc.total });
-    out(options.json ? JSON.stringify(doc, null, 2) + '\n' : renderOpenTasks(doc) + (path ? `\nWritten to ${path}\n` : ''));
+    if (path) io.logger.info(`open-tasks report written to ${path}`, { report: path, total: doc.total });
+    await io.output.print(options.json ? JSON.stringify(doc, null, 2) + '\n' : renderOpenTasks(doc) + (path ? `\nWritten to ${path}\n` : ''));
     return EXIT.OK;
   });
 }

@@ -6,13 +6,12 @@
 import type { ConnectionConfig } from '../../infra/config.js';
 import { selectReady, type Mode } from '../../core/index.js';
 import { EXIT } from '../../infra/exit-codes.js';
-import type { Logger } from '../../infra/log.js';
 import { pendingBacklog, type BacklogRow } from '../../sql/backlog.js';
 import { selectReadyCodes } from '../../sql/ready-devices.js';
 import { lastFinishedRuns, type FinishedRunRow } from '../../sql/run-last-finished.js';
 import { latestRuns, type RunRow } from '../../sql/run-latest.js';
 import { staleRuns, type StaleRunRow } from '../../sql/run-stale.js';
-import { runCommand } from '../session.js';
+import { runCommand, type Io } from '../session.js';
 import { table } from '../table.js';
 import { shortDuration } from '../duration.js';
 
@@ -132,10 +131,10 @@ export function renderStatus(doc: StatusDocument, options: StatusOptions): strin
   return out.join('\n') + '\n';
 }
 
-export function runStatus(config: ConnectionConfig, options: StatusOptions, logger: Logger, out: (text: string) => void): Promise<number> {
-  return runCommand('status', config, logger, async (sql) => {
+export function runStatus(config: ConnectionConfig, options: StatusOptions, io: Io): Promise<number> {
+  return runCommand('status', config, io, async (sql) => {
     const doc = await collectStatus(sql, options);
-    out(options.json ? JSON.stringify(doc, null, 2) + '\n' : renderStatus(doc, options));
+    await io.output.print(options.json ? JSON.stringify(doc, null, 2) + '\n' : renderStatus(doc, options));
     return options.failOnStale && doc.alert ? EXIT.STALE : EXIT.OK;
   });
 }
