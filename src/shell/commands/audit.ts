@@ -7,7 +7,8 @@
 import { DateTime } from 'luxon';
 import { selectReady, type Micros, type Mode, type ReadyDevice, type Span } from '../../core/index.js';
 import { readNow, wallMicros } from '../../infra/clock.js';
-import { ConfigError, defaultOf, PASS_SETTINGS, wholeNumber, type ConnectionConfig, type LogConfig, type SettingSpec } from '../../infra/config.js';
+import { ANALYSIS, ConfigError, OBSERVABILITY, parseAnalysis, parseMode, type ConnectionConfig, type LogConfig } from '../../infra/config.js';
+import { asText, flag, idList, oneOf, optional, required, valueOf, wholeNumber, type Setting } from '../../infra/settings.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import { peakRssKb } from '../../infra/peak-rss.js';
 import type { Sql } from '../../infra/db.js';
@@ -25,20 +26,30 @@ import { writeFileAtomically } from '../files.js';
 export type AuditFormat = 'text' | 'json' | 'html';
 export const AUDIT_FORMATS: readonly AuditFormat[] = ['text', 'json', 'html'];
 
-/** The pass settings an audit takes (the same values the passes ran with give the same rules). */
-const KEYS = ['lastEventTime', 'timedeltaCheck', 'timezone', 'now'];
-
 /**
  * An audit's chunks: larger than a pass's (50 devices, 20,000 rows), because
  * without an index by device and local time every chunk reads the event tables
  * through (docs/audit.md "Indexes"); 100,000 rows keep the peak near a pass's.
  */
-const CHUNK_SETTINGS: SettingSpec[] = [
-  { key: 'chunkSize', flag: '--chunk-size <devices>', env: 'AUDIT_CHUNK_SIZE', description: 'most devices audited per chunk', default: '200', parse: wholeNumber('AUDIT_CHUNK_SIZE / --chunk-size', 1) },
-  { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'AUDIT_CHUNK_EVENTS', description: 'rows a chunk aims at (bounds memory), 0 = devices only', default: '100000', parse: wholeNumber('AUDIT_CHUNK_EVENTS / --chunk-events', 0) },
-];
+const CHUNKS = {
+  chunkSize: { key: 'chunkSize', flag: '--chunk-size <devices>', env: 'AUDIT_CHUNK_SIZE', description: 'most devices audited per chunk', default: '200', read: required(wholeNumber(1)) },
+  chunkEvents: { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'AUDIT_CHUNK_EVENTS', description: 'rows a chunk aims at (bounds memory), 0 = devices only', default: '100000', read: required(wholeNumber(0)) },
+} satisfies Record<string, Setting<unknown>>;
 
-export const AUDIT_SETTINGS: SettingSpec[] = [...PASS_SETTINGS.filter((s) => KEYS.includes(s.key)), ...CHUNK_SETTINGS];
+/** The audit's own options; besides them it takes the rules' settings (ANALYSIS: the values the passes ran with give the same rules) and PROGRESS_INTERVAL. */
+export const AUDIT_OPTIONS = {
+  from: { key: 'from', flag: '--from <time>', description: 'start of the period, device-local (included)', read: required((text, name) => parseLocalTime(text, name)) },
+  to: { key: 'to', flag: '--to <time>', description: 'end of the period, device-local (excluded)', read: required((text, name) => parseLocalTime(text, name)) },
+  mode: { key: 'mode', flag: '--mode <mode>', description: 'only this mode (receipts or dwr); default both', read: optional(parseMode) },
+  device: { key: 'device', flag: '--device <id...>', description: 'only these device ids (polycomm_device.id)', read: idList(() => true, 'a device id') },
+  format: { key: 'format', flag: '--format <format>', description: 'text, json or html', default: 'text', read: required(oneOf(AUDIT_FORMATS)) },
+  out: { key: 'out', flag: '--out <file>', description: 'write there instead of stdout', read: optional(asText) },
+  failOnFindings: { key: 'failOnFindings', flag: '--fail-on-findings', description: 'exit 3 when there is a finding (CI-style checks)', read: flag },
+  around: { key: 'around', flag: '--around <seconds>', description: "seconds of each device's events loaded before and after the period at first (widened until the groups at its edges are whole)", default: '3600', read: required(wholeNumber(0)) },
+} satisfies Record<string, Setting<unknown>>;
+
+/** Every setting and option the audit command takes (src/cli.ts adds them to commander). */
+export const AUDIT_SETTINGS: Setting<unknown>[] = [...Object.values(AUDIT_OPTIONS), ...Object.values(ANALYSIS), ...Object.values(CHUNKS), OBSERVABILITY.progressInterval];
 
 export interface AuditOptions {
   period: Span;
@@ -62,38 +73,33 @@ export interface AuditOptions {
 export type AuditConfig = ConnectionConfig & LogConfig;
 
 /** A device-local wall-clock time in the forms --now accepts ('2025-05-31 00:00:00', '2025-05-31T00:00', '2025-05-31'). */
-export function parseLocalTime(text: unknown, flag: string): Micros {
-  const value = String(text ?? '').trim();
+export function parseLocalTime(text: string, flag: string): Micros {
+  const value = text.trim();
   const dt = DateTime.fromISO(value.replace(' ', 'T'), { zone: 'UTC' });
   if (value === '' || !dt.isValid) throw new ConfigError(`invalid ${flag}: '${value}' (expected a device-local time such as 2025-05-31 00:00:00)`);
   return wallMicros(dt);
 }
 
-const setting = (raw: Record<string, unknown>, key: string): unknown => raw[key] ?? defaultOf(AUDIT_SETTINGS.find((s) => s.key === key)!);
-
-/** The options as commander parsed them; a bad period is a ConfigError (exit 2). */
+/** The options as commander gave them, checked; a bad period is a ConfigError (exit 2). */
 export function parseAuditOptions(raw: Record<string, unknown>): AuditOptions {
-  const from = parseLocalTime(raw.from, '--from');
-  const to = parseLocalTime(raw.to, '--to');
+  const from = valueOf(raw, AUDIT_OPTIONS.from);
+  const to = valueOf(raw, AUDIT_OPTIONS.to);
   if (from >= to) throw new ConfigError(`invalid period: --from ${String(raw.from)} is not before --to ${String(raw.to)}`);
-  const mode = raw.mode as Mode | undefined;
-  const devices = Array.isArray(raw.device) && raw.device.length > 0 ? [...new Set(raw.device as number[])] : undefined;
+  const mode = valueOf(raw, AUDIT_OPTIONS.mode);
+  const devices = valueOf(raw, AUDIT_OPTIONS.device);
   return {
     period: { from, to },
     modes: mode === undefined ? ['receipts', 'dwr'] : [mode],
     modeGiven: mode !== undefined,
-    devices,
-    format: (raw.format ?? 'text') as AuditFormat,
-    out: raw.out === undefined ? undefined : String(raw.out),
-    failOnFindings: raw.failOnFindings === true,
-    aroundSeconds: (raw.around as number | undefined) ?? 3600,
-    lastEventTime: setting(raw, 'lastEventTime') as number,
-    timedeltaCheck: setting(raw, 'timedeltaCheck') as number,
-    timezone: setting(raw, 'timezone') as string,
-    now: setting(raw, 'now') as string | undefined,
-    chunkSize: setting(raw, 'chunkSize') as number,
-    chunkEvents: setting(raw, 'chunkEvents') as number,
-    progressInterval: (raw.progressInterval as number | undefined) ?? 30,
+    devices: devices === undefined ? undefined : [...new Set(devices)],
+    format: valueOf(raw, AUDIT_OPTIONS.format),
+    out: valueOf(raw, AUDIT_OPTIONS.out),
+    failOnFindings: valueOf(raw, AUDIT_OPTIONS.failOnFindings),
+    aroundSeconds: valueOf(raw, AUDIT_OPTIONS.around),
+    ...parseAnalysis(raw),
+    chunkSize: valueOf(raw, CHUNKS.chunkSize),
+    chunkEvents: valueOf(raw, CHUNKS.chunkEvents),
+    progressInterval: valueOf(raw, OBSERVABILITY.progressInterval),
   };
 }
 

@@ -3,7 +3,8 @@
 // finishing its row) and the pending backlog of each mode's ready devices.
 // With --fail-on-stale exits 3 when a hung run exists or the latest finished
 // run of a mode failed, so cron or a probe can alert on it.
-import type { ConnectionConfig } from '../../infra/config.js';
+import { parseMode, type ConnectionConfig } from '../../infra/config.js';
+import { flag, optional, required, valueOf, wholeNumber, type Setting } from '../../infra/settings.js';
 import { selectReady, type Mode } from '../../core/index.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import { pendingBacklog, type BacklogRow } from '../../sql/backlog.js';
@@ -25,14 +26,22 @@ export interface StatusOptions {
 
 const MODES: Mode[] = ['receipts', 'dwr'];
 
-/** The options as commander parsed and checked them (src/cli.ts). */
+export const STATUS_OPTIONS = {
+  mode: { key: 'mode', flag: '--mode <mode>', description: 'only this mode (receipts or dwr)', read: optional(parseMode) },
+  limit: { key: 'limit', flag: '--limit <n>', description: 'runs shown per mode', default: '10', read: required(wholeNumber(1)) },
+  staleAfter: { key: 'staleAfter', flag: '--stale-after <seconds>', description: "a 'running' row older than this is hung", default: '3600', read: required(wholeNumber(0)) },
+  failOnStale: { key: 'failOnStale', flag: '--fail-on-stale', description: 'exit 3 when a run is hung or the latest finished run of a mode failed', read: flag },
+  json: { key: 'json', flag: '--json', description: 'print one JSON document', read: flag },
+} satisfies Record<string, Setting<unknown>>;
+
+/** The options as commander gave them, checked (src/cli.ts). */
 export function parseStatusOptions(raw: Record<string, unknown>): StatusOptions {
   return {
-    mode: raw.mode as Mode | undefined,
-    limit: (raw.limit as number | undefined) ?? 10,
-    staleAfter: (raw.staleAfter as number | undefined) ?? 3600,
-    failOnStale: raw.failOnStale === true,
-    json: raw.json === true,
+    mode: valueOf(raw, STATUS_OPTIONS.mode),
+    limit: valueOf(raw, STATUS_OPTIONS.limit),
+    staleAfter: valueOf(raw, STATUS_OPTIONS.staleAfter),
+    failOnStale: valueOf(raw, STATUS_OPTIONS.failOnStale),
+    json: valueOf(raw, STATUS_OPTIONS.json),
   };
 }
 
