@@ -5,7 +5,7 @@
 // finds, 3 with --fail-on-findings when it finds something, 2 for a bad
 // period or an unknown device.
 import { DateTime } from 'luxon';
-import { selectReady, type Micros, type Mode, type ReadyDevice, type Span } from '../../core/index.js';
+import { Scratch, selectReady, type Micros, type Mode, type ReadyDevice, type Span } from '../../core/index.js';
 import { readNow, wallMicros } from '../../infra/clock.js';
 import { ANALYSIS, ConfigError, OBSERVABILITY, parseAnalysis, parseMode, type ConnectionConfig, type LogConfig } from '../../infra/config.js';
 import { asText, flag, idList, oneOf, optional, required, valueOf, wholeNumber, type Setting } from '../../infra/settings.js';
@@ -162,6 +162,7 @@ export function runAudit(config: AuditConfig, o: AuditOptions, io: Io): Promise<
     }, started);
     const tally: PassReport['devices'] = { ready: [...devices.byMode.values()].reduce((n, d) => n + d.length, 0), processed: 0, idle: 0, skippedOwnedElsewhere: 0, failed: 0, conflicts: 0 };
     const progress = startProgress({ mode: 'audit', devices: tally }, { ...o, pushgatewayUrl: undefined, metricsFile: undefined, logFormat: config.logFormat }, io);
+    const scratch = new Scratch();
     try {
       for (const [mode, list] of devices.byMode) {
         await auditDevices({
@@ -169,6 +170,7 @@ export function runAudit(config: AuditConfig, o: AuditOptions, io: Io): Promise<
           settings: { mode, lastEventTime: o.lastEventTime, timedeltaCheck: o.timedeltaCheck },
           bounds: { maxDevices: o.chunkSize, targetEvents: o.chunkEvents },
           chunkDone: (n, rows) => { tally.processed += n; progress.chunkDone(rows); },
+          scratch,
         }, list, (r) => acc.add(mode, r.audit, r));
       }
     } finally {

@@ -6,7 +6,7 @@
 // from it.
 import { readNow } from '../../infra/clock.js';
 import type { PassConfig } from '../../infra/config.js';
-import { formatMicros } from '../../core/index.js';
+import { formatMicros, Scratch } from '../../core/index.js';
 import { describeError } from '../../infra/db-errors.js';
 import type { Sql } from '../../infra/db.js';
 import { EXIT } from '../../infra/exit-codes.js';
@@ -68,7 +68,7 @@ export async function runPassCommand(config: PassConfig, io: Io): Promise<number
       state.connection.inTransaction = false;
       await requirePassPrivileges(sql, config); // least privilege: fail before writing anything
       const run = config.dryRun ? undefined : await startRun(sql, config, io, runLifetime(config));
-      const work = runPass({ sql, logger, config, now, stop: state.watch.stop, progress: state.progress }, state.tally)
+      const work = runPass({ sql, logger, config, now, stop: state.watch.stop, progress: state.progress, scratch: new Scratch() }, state.tally)
         .then((): PassEnding => ({ kind: 'completed' }), (error: unknown): PassEnding => ({ kind: 'threw', error }));
       const ending = await Promise.race([work, state.watch.ended]);
       state.watch.stop.requested = true; // ended from outside: the pass, if still running, takes no new device
