@@ -22,7 +22,7 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
           maxWorkers: 2,
           // Pure code: the rules, the generator, the plan's row format, chunk sizing; the lint rules, the docs check and the component helper.
-          include: ['tests/core/**/*.test.ts', 'tests/generator/**/*.test.ts', 'tests/sql/plan-rows.test.ts', 'tests/shell/chunks.test.ts', 'tests/ship/lint.test.ts', 'tests/ship/docs.test.ts', 'tests/harness/component.test.ts'],
+          include: ['tests/core/**/*.test.ts', 'tests/generator/**/*.test.ts', 'tests/sql/plan-rows.test.ts', 'tests/shell/chunks.test.ts', 'tests/ship/lint.test.ts', 'tests/ship/docs.test.ts', 'tests/ship/imports.test.ts', 'tests/harness/component.test.ts'],
         },
       },
       {
@@ -31,7 +31,7 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
           maxWorkers: 1,
           include: ['tests/{pass,harness,shell,ops,reliability,ship,browser}/**/*.test.ts'],
-          exclude: ['tests/shell/chunks.test.ts', 'tests/ship/lint.test.ts', 'tests/ship/docs.test.ts', 'tests/harness/component.test.ts'],
+          exclude: ['tests/shell/chunks.test.ts', 'tests/ship/lint.test.ts', 'tests/ship/docs.test.ts', 'tests/ship/imports.test.ts', 'tests/harness/component.test.ts'],
           globalSetup: ['tests/harness/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -5,7 +5,7 @@
 // when the file is rendered again.
 import { existsSync, readFileSync } from 'node:fs';
 import type { Mode } from '../src/core/index.js';
-import { writeAtomically } from '../src/shell/json-file.js';
+import { writeFileAtomically } from '../src/shell/files.js';
 import type { PassReport } from '../src/shell/report.js';
 import type { FloorResult, PendingCounts } from './floor.js';
 
@@ -203,7 +203,7 @@ export function readResults(path: string): ResultsFile {
 
 export function writeResults(path: string, results: ResultsFile): void {
   const entries = Object.fromEntries(Object.entries(results.entries).sort(([a], [b]) => a.localeCompare(b)));
-  writeAtomically(path, JSON.stringify({ ...results, entries }, null, 2) + '\n');
+  writeFileAtomically(path, JSON.stringify({ ...results, entries }, null, 2) + '\n');
 }
 
 // ---------------------------------------------------------------------------
@@ -535,5 +535,5 @@ export function renderMarkdown(results: ResultsFile, previous: string | null): s
 
 export function renderFile(mdPath: string, results: ResultsFile): void {
   const previous = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : null;
-  writeAtomically(mdPath, renderMarkdown(results, previous));
+  writeFileAtomically(mdPath, renderMarkdown(results, previous));
 }

@@ -4,36 +4,51 @@
 import './infra/runtime-flags.js'; // first: V8 settings for a one-pass process
 import { Command, CommanderError, Help, Option } from 'commander';
 import {
-  CONNECTION_SETTINGS, ConfigError, LOG_SETTINGS, OBSERVABILITY_SETTINGS, PASS_SETTINGS, defaultOf, idList, wholeNumber,
-  parseConnection, parseLog, parseMode, parsePass, type LogConfig, type SettingSpec,
+  ANALYSIS, CONNECTION, LOG, MODE, OBSERVABILITY, PASS, ConfigError, parseAnalysis, parseLog, parsePass,
+  type ConnectionConfig, type LogConfig,
 } from './infra/config.js';
+import { loadConnection, readConfigFiles } from './infra/config-files.js';
+import type { Setting } from './infra/settings.js';
+import { checkClientCertificate } from './infra/tls.js';
 import { createLogger, type LogHandle } from './infra/log.js';
-import { MIGRATE_SETTINGS, parseMigrateSettings } from './infra/migrate-settings.js';
-import { redact } from './infra/redact.js';
+import { MIGRATE, MIGRATE_OPTIONS, parseMigrateOptions, parseMigrateSettings } from './infra/migrate-settings.js';
+import { Redactor } from './infra/redact.js';
+import { Output } from './infra/output.js';
 import { EXIT } from './infra/exit-codes.js';
 import { runMigrate } from './shell/commands/migrate.js';
 import { runPassCommand } from './shell/commands/pass.js';
-import { parseExplainOptions, runExplain } from './shell/commands/explain.js';
-import { EXPLAIN_FORMATS } from './shell/explain-document.js';
-import { parseStatusOptions, runStatus } from './shell/commands/status.js';
-import { parseOpenTasksOptions, parseSince, runOpenTasks } from './shell/commands/open-tasks.js';
+import { EXPLAIN_OPTIONS, parseExplainOptions, runExplain } from './shell/commands/explain.js';
+import { STATUS_OPTIONS, parseStatusOptions, runStatus } from './shell/commands/status.js';
+import { OPEN_TASKS_OPTIONS, parseOpenTasksOptions, runOpenTasks } from './shell/commands/open-tasks.js';
 import { VERSION } from './infra/version.js';
 import { runGrants } from './shell/commands/grants.js';
-import { AUDIT_FORMATS, AUDIT_SETTINGS, parseAuditOptions, runAudit } from './shell/commands/audit.js';
+import { AUDIT_SETTINGS, parseAuditOptions, runAudit } from './shell/commands/audit.js';
 import { RoleNameError } from './shell/privileges.js';
 
 const env = process.env;
+/** The process's one output: stdout, stderr and the status line, with the secrets of its connection hidden. */
+const output = new Output(new Redactor());
 
-/** A setting as a commander option: flag > environment variable > default, each value checked by the spec's parser. */
-function settingOption(spec: SettingSpec, fromEnv: boolean): Option {
-  const option = new Option(spec.flag, `${spec.description} [env ${spec.env}${spec.default !== undefined ? `, default ${spec.default}` : ''}]`);
-  if (spec.parse) {
-    if (fromEnv) option.env(spec.env);
-    const parse = spec.parse;
-    // an empty variable (FOO= in a compose file) means "not set"
-    option.argParser((text: string, previous: unknown) => (text.trim() === '' ? previous : parse(text, previous)));
+type Raw = Record<string, unknown>;
+type Settings = Record<string, Setting<unknown>>;
+
+/**
+ * A setting as a commander option: commander owns the sources and their order
+ * (flag > variable > the spec's default) and hands over text; the setting's
+ * reader checks it (config.ts, settings.ts). An empty variable counts as unset.
+ */
+function settingOption(spec: Setting<unknown>, fromEnv: boolean): Option {
+  const help = spec.env ? ` [env ${spec.env}${spec.default !== undefined ? `, default ${spec.default}` : ''}]` : '';
+  const option = new Option(spec.flag, spec.description + help);
+  if (spec.env && fromEnv && !spec.readsEnvItself) option.env(spec.env);
+  if (spec.default !== undefined) option.default(spec.default);
+  if (option.required || option.optional) {
+    option.argParser((text: string, previous: unknown) => {
+      if (text.trim() === '') return previous;
+      if (!option.variadic) return text;
+      return [...(Array.isArray(previous) ? previous.map(String) : []), text];
+    });
   }
-  if (spec.default !== undefined) option.default(defaultOf(spec), spec.default);
   return option;
 }
 
@@ -41,14 +56,18 @@ function settingOption(spec: SettingSpec, fromEnv: boolean): Option {
 const plainHelp = new Help();
 const settingHelp = { optionDescription: (option: Option) => (option.description.includes(' [env ') ? option.description : plainHelp.optionDescription(option)) };
 
-function addSettings(command: Command, specs: SettingSpec[], fromEnv = true): Command {
+function addSettings(command: Command, specs: Iterable<Setting<unknown>>, fromEnv = true): Command {
   for (const spec of specs) command.addOption(settingOption(spec, fromEnv));
   return command;
 }
 
+const all = (...groups: Settings[]): Setting<unknown>[] => groups.flatMap((g) => Object.values(g));
+
+const connection = (options: Raw): ConnectionConfig => loadConnection(options, env);
+
 /** Write one line to stderr, password hidden. */
 function fail(message: string): void {
-  process.stderr.write(`analyzer: ${redact(message).replace(/\s*\n\s*/g, ' ')}\n`);
+  output.error(message);
 }
 
 let exiting = false;
@@ -64,24 +83,17 @@ async function finish(code: number, log?: LogHandle): Promise<never> {
 const quiet = (config: LogConfig, json = false): LogConfig =>
   ({ ...config, logLevel: config.logLevel === 'info' ? (json ? 'error' : 'warn') : config.logLevel });
 
-type Raw = Record<string, unknown>;
-
 function migrateCommand(): Command {
   const migrate = new Command('migrate')
     .description('apply the pending numbered migrations (receipt_id column, function, run history, indexes built concurrently) on a live database; safe to run twice or two at once');
-  migrate.addOption(new Option('--status', 'list the migrations, applied and pending, and change nothing'));
-  migrate.addOption(new Option('--json', 'with --status: print one JSON document'));
-  addSettings(migrate, [...MIGRATE_SETTINGS, ...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
+  addSettings(migrate, all(MIGRATE_OPTIONS, MIGRATE, CONNECTION, LOG));
   return migrate.action(async (options: Raw) => {
-    const { status, json, ...rest } = options;
-    if (json === true && status !== true) throw new ConfigError('--json goes with --status (migrate itself logs; see --log-format)');
-    const config = { ...parseConnection(rest), ...parseLog(rest) };
-    const log = createLogger(status === true ? quiet(config, json === true) : config);
-    await finish(await runMigrate(config, parseMigrateSettings(rest), { status: status === true, json: json === true }, log.logger), log);
+    const migrateOptions = parseMigrateOptions(options);
+    const config = { ...connection(options), ...parseLog(options) };
+    const log = createLogger(migrateOptions.status ? quiet(config, migrateOptions.json) : config, output);
+    await finish(await runMigrate(config, parseMigrateSettings(options), migrateOptions, { logger: log.logger, output }), log);
   });
 }
-
-const EXPLAIN_OMITS = ['devices', 'dryRun', 'reportDir', 'chunkSize', 'chunkEvents', 'runHistoryDays'];
 
 function explainCommand(): Command {
   const explain = new Command('explain')
@@ -91,58 +103,36 @@ Examples:
   analyzer explain --mode receipts --device 3
   analyzer explain --task 51234
   analyzer explain --task 51234 --format html --out task-51234.html`);
-  explain.addOption(new Option('--device <id>', 'the device id (polycomm_device.id): its pending events'));
-  explain.addOption(new Option('--task <id>', 'the task id (task.id): its group rebuilt and checked; --mode defaults to the mode the device is ready for'));
-  explain.addOption(new Option('--format <format>', 'text, json or html').choices(EXPLAIN_FORMATS).default('text'));
-  explain.addOption(new Option('--out <file>', 'write there instead of stdout'));
-  explain.addOption(new Option('--around <seconds>', "--task: seconds of the device's events loaded before and after the task's own").default('3600'));
-  addSettings(explain, [...PASS_SETTINGS.filter((s) => !EXPLAIN_OMITS.includes(s.key)), ...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
+  addSettings(explain, [...all(EXPLAIN_OPTIONS), MODE, ...all(ANALYSIS, CONNECTION, LOG)]);
   return explain.action(async (options: Raw) => {
-    const { device, task, format, out, around, ...rest } = options;
-    const explainOptions = parseExplainOptions({ device, task, format, out, around }, rest.mode !== undefined);
-    // --task takes the device's mode when none is given (a placeholder until then)
-    const config = parsePass(explainOptions.modeGiven || !('task' in explainOptions.target) ? rest : { ...rest, mode: 'receipts' }, env);
-    const log = createLogger(quiet(config));
-    // a large document must be flushed to a pipe before the process exits
-    const write = (text: string) => new Promise<void>((resolve) => process.stdout.write(text.endsWith('\n') ? text : text + '\n', () => resolve()));
-    await finish(await runExplain(config, explainOptions, log.logger, write), log);
+    const explainOptions = parseExplainOptions(options);
+    const config = { ...connection(options), ...parseLog(options), ...parseAnalysis(options) };
+    const log = createLogger(quiet(config), output);
+    await finish(await runExplain(config, explainOptions, { logger: log.logger, output }), log);
   });
 }
 
 function statusCommand(): Command {
   const status = new Command('status')
     .description('run history: the latest runs per mode, hung runs (running longer than --stale-after) and the pending backlog; writes nothing');
-  status.addOption(new Option('--mode <mode>', 'only this mode (receipts or dwr)').argParser(parseMode));
-  status.addOption(new Option('--limit <n>', 'runs shown per mode').default(10).argParser(wholeNumber('--limit', 1)));
-  status.addOption(new Option('--stale-after <seconds>', "a 'running' row older than this is hung").default(3600).argParser(wholeNumber('--stale-after', 0)));
-  status.addOption(new Option('--fail-on-stale', 'exit 3 when a run is hung or the latest finished run of a mode failed'));
-  status.addOption(new Option('--json', 'print one JSON document'));
-  addSettings(status, [...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
+  addSettings(status, all(STATUS_OPTIONS, CONNECTION, LOG));
   return status.action(async (options: Raw) => {
-    const { mode, limit, staleAfter, failOnStale, json, ...rest } = options;
-    const statusOptions = parseStatusOptions({ mode, limit, staleAfter, failOnStale, json });
-    const config = { ...parseConnection(rest), ...parseLog(rest) };
-    const log = createLogger(quiet(config, statusOptions.json));
-    await finish(await runStatus(config, statusOptions, log.logger, (text) => process.stdout.write(text)), log);
+    const statusOptions = parseStatusOptions(options);
+    const config = { ...connection(options), ...parseLog(options) };
+    const log = createLogger(quiet(config, statusOptions.json), output);
+    await finish(await runStatus(config, statusOptions, { logger: log.logger, output }), log);
   });
 }
 
 function openTasksCommand(): Command {
   const openTasks = new Command('open-tasks')
     .description('the unresolved tasks: number, list, counts by type and by device; with --out-dir also as a JSON file; writes nothing in the database');
-  openTasks.addOption(new Option('--device <id...>', 'only these device ids').argParser(idList('--device', () => true, 'a device id')));
-  openTasks.addOption(new Option('--type <n...>', 'only these task types (1-6, R11)').argParser(idList('--type', (n) => n >= 1 && n <= 6, 'a task type 1-6')));
-  openTasks.addOption(new Option('--since <date>', 'only tasks dated (Moscow) at or after this: YYYY-MM-DD or YYYY-MM-DDTHH:MM').argParser(parseSince));
-  openTasks.addOption(new Option('--limit <n>', 'tasks listed, newest first (the counts are always complete)').default(200).argParser(wholeNumber('--limit', 0)));
-  openTasks.addOption(new Option('--out-dir <dir>', 'also write the report as JSON there (open-tasks-<UTC timestamp>-<id>.json)'));
-  openTasks.addOption(new Option('--json', 'print the report as one JSON document'));
-  addSettings(openTasks, [...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
+  addSettings(openTasks, all(OPEN_TASKS_OPTIONS, CONNECTION, LOG));
   return openTasks.action(async (options: Raw) => {
-    const { device, type, since, limit, outDir, json, ...rest } = options;
-    const taskOptions = parseOpenTasksOptions({ device, type, since, limit, outDir, json });
-    const config = { ...parseConnection(rest), ...parseLog(rest) };
-    const log = createLogger(quiet(config, taskOptions.json));
-    await finish(await runOpenTasks(config, taskOptions, log.logger, (text) => process.stdout.write(text)), log);
+    const taskOptions = parseOpenTasksOptions(options);
+    const config = { ...connection(options), ...parseLog(options) };
+    const log = createLogger(quiet(config, taskOptions.json), output);
+    await finish(await runOpenTasks(config, taskOptions, { logger: log.logger, output }), log);
   });
 }
 
@@ -156,22 +146,13 @@ Examples:
   analyzer audit --from '2025-05-01 00:00:00' --to '2025-06-01 00:00:00'
   analyzer audit --from 2025-05-31 --to 2025-06-01 --mode receipts --format html --out audit.html
   analyzer audit --from 2025-05-31 --to 2025-06-01 --format json --fail-on-findings`);
-  audit.addOption(new Option('--from <time>', 'start of the period, device-local (included)').makeOptionMandatory());
-  audit.addOption(new Option('--to <time>', 'end of the period, device-local (excluded)').makeOptionMandatory());
-  audit.addOption(new Option('--mode <mode>', 'only this mode (receipts or dwr); default both').argParser(parseMode));
-  audit.addOption(new Option('--device <id...>', 'only these device ids (polycomm_device.id)').argParser(idList('--device', () => true, 'a device id')));
-  audit.addOption(new Option('--format <format>', 'text, json or html').choices(AUDIT_FORMATS).default('text'));
-  audit.addOption(new Option('--out <file>', 'write there instead of stdout'));
-  audit.addOption(new Option('--fail-on-findings', 'exit 3 when there is a finding (CI-style checks)'));
-  audit.addOption(new Option('--around <seconds>', "seconds of each device's events loaded before and after the period at first (widened until the groups at its edges are whole)").default(3600).argParser(wholeNumber('--around', 0)));
-  addSettings(audit, [...AUDIT_SETTINGS, ...OBSERVABILITY_SETTINGS.filter((s) => s.key === 'progressInterval'), ...CONNECTION_SETTINGS, ...LOG_SETTINGS]);
+  addSettings(audit, [...AUDIT_SETTINGS, ...all(CONNECTION, LOG)]);
   return audit.action(async (options: Raw) => {
     const o = parseAuditOptions(options);
-    const config = { ...parseConnection(options), ...parseLog(options) };
+    const config = { ...connection(options), ...parseLog(options) };
     // the document on stdout: only errors may join it there
-    const log = createLogger(o.out === undefined ? quiet(config, o.format !== 'text') : config);
-    const write = (text: string) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
-    await finish(await runAudit(config, o, log.logger, write), log);
+    const log = createLogger(o.out === undefined ? quiet(config, o.format !== 'text') : config, output);
+    await finish(await runAudit(config, o, { logger: log.logger, output }), log);
   });
 }
 
@@ -181,7 +162,7 @@ function grantsCommand(): Command {
     .requiredOption('--role <name>', 'the role to grant to (used exactly as written, quoted)')
     .option('--read-only', 'only reading: for a role that runs status, open-tasks, explain and audit');
   grants.action(async (options: { role: string; readOnly?: boolean }) => {
-    await finish(runGrants(options.role, options.readOnly === true, (text) => process.stdout.write(text)));
+    await finish(runGrants(options.role, options.readOnly === true, (text) => void output.print(text)));
   });
   return grants;
 }
@@ -203,11 +184,12 @@ Exit codes:
   // commander reads a command's variables before it dispatches to a subcommand:
   // the pass's own (LAST_EVENT_TIME, ...) are read only when the pass runs
   const subcommand = SUBCOMMANDS.includes(process.argv[2] ?? '');
-  addSettings(root, [...PASS_SETTINGS, ...OBSERVABILITY_SETTINGS, ...CONNECTION_SETTINGS, ...LOG_SETTINGS], !subcommand);
+  addSettings(root, [MODE, ...all(ANALYSIS, PASS, OBSERVABILITY, CONNECTION, LOG)], !subcommand);
   root.action(async (options: Raw) => {
-    const config = parsePass(options, env);
-    const log = createLogger(config);
-    await finish(await runPassCommand(config, log.logger), log);
+    const config = parsePass(options, env, readConfigFiles(options, env));
+    checkClientCertificate(config.tls);
+    const log = createLogger(config, output);
+    await finish(await runPassCommand(config, { logger: log.logger, output }), log);
   });
   for (const command of [migrateCommand(), explainCommand(), statusCommand(), openTasksCommand(), auditCommand(), grantsCommand()]) root.addCommand(command);
   return root;

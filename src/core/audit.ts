@@ -19,6 +19,7 @@ import type {
   AnalyzerIssue, DevicePlan, EventTable, Micros, PointRow, ReceiptRow, Settings, WrapRow, WrapUpdate,
 } from './types.js';
 import { analyzeDevice } from './plan.js';
+import { Scratch } from './scratch.js';
 import type { StoredAnalyzerIssue, StoredLink, StoredStatus, StoredTask, StoredWrapState } from './explain-task.js';
 import type { Span } from './audit-window.js';
 
@@ -128,10 +129,10 @@ interface RulesIndex {
   receipts: Map<number, 1 | 2>;
 }
 
-function rulesOf(input: AuditInput, settings: Settings, now: Micros): RulesIndex {
+function rulesOf(input: AuditInput, settings: Settings, now: Micros, scratch: Scratch): RulesIndex {
   const plan = analyzeDevice(
     { deviceId: input.deviceId, wraps: input.wraps, alarms: input.alarms, issues: input.issues, receipts: settings.mode === 'receipts' ? input.receipts : [] },
-    settings, now);
+    settings, now, scratch);
   const inTask = new Map<Key, { k: number; i: number }>();
   plan.tasks.forEach((task, k) => task.events.forEach((ev, i) => {
     if (!('analyzerIssue' in ev)) inTask.set(keyOf(ev.table, ev.rowId), { k, i });
@@ -764,9 +765,10 @@ function needOf(c: Context): Span | null {
  * (processed or not) and the tasks and links touching it; the rows are
  * analysed as if pending (analyzeDevice: no second analysis) with `now` for
  * R9. Findings concern the period [period.from, period.to) of local time.
+ * `scratch`: the caller's, to reuse its memory across devices; a fresh one by default.
  */
-export function auditDevice(input: AuditInput, settings: Settings, now: Micros, period: Span): DeviceAudit {
-  const rules = rulesOf(input, settings, now);
+export function auditDevice(input: AuditInput, settings: Settings, now: Micros, period: Span, scratch: Scratch = new Scratch()): DeviceAudit {
+  const rules = rulesOf(input, settings, now, scratch);
   const stored = storedOf(input);
   const scope = scopeOf(input, stored, rules, period, settings.mode === 'dwr');
   const linked = new Set<number>();

@@ -18,6 +18,7 @@ import type { EntryKindName, Work } from './model.js';
 import { runAnalysis } from './analysis.js';
 import { countGroup } from './receipts.js';
 import { analyzerIssueOf, wrapUpdateOf } from './plan.js';
+import { Scratch } from './scratch.js';
 
 export type { EntryKindName } from './model.js';
 
@@ -229,8 +230,9 @@ function rowIdAt(w: Work, i: number): number {
 }
 
 /** Pure data for an operator: the same analysis as analyzeDevice, with every step shown. */
-export function explainDevice(input: DeviceInput, settings: Settings, now: Micros): Explanation {
-  const w = runAnalysis(input, settings, now, true);
+/** `scratch`: the caller's, to reuse its memory across devices; a fresh one by default. */
+export function explainDevice(input: DeviceInput, settings: Settings, now: Micros, scratch: Scratch = new Scratch()): Explanation {
+  const w = runAnalysis(input, settings, now, true, scratch);
   const entries: ExplainedEntry[] = [];
   const cuts: ExplainedCut[] = [];
   const groups: ExplainedGroup[] = [];

@@ -4,7 +4,6 @@ import type { Micros } from './types.js';
 import { MICROS_PER_SECOND } from './types.js';
 import { CUT_NONE, CUT_RECEIPT, CUT_TIME, FINISH, RECEIPT, START } from './model.js';
 import type { Work } from './model.js';
-import { f64, i32, u8 } from './scratch.js';
 
 /**
  * R8. Cuts between consecutive entries a, b of the final (post-R7) sequence:
@@ -23,6 +22,7 @@ import { f64, i32, u8 } from './scratch.js';
  *    earlier than the entry that opened the group).
  */
 export function makeGroups(w: Work, timedeltaCheck: number): void {
+  const { f64, i32, u8 } = w.scratch;
   const { m, sKind, sRef, sLocal, sMoscow, wGroup, receiptsMode } = w;
   const delta = timedeltaCheck * MICROS_PER_SECOND;
   // Pass 1: the cut (if any) before each position.

@@ -18,7 +18,7 @@ export type {
   Explanation,
 } from './explain.js';
 export { formatMicros } from './time.js';
-export { releaseScratch, scratchBytes } from './scratch.js';
+export { Scratch } from './scratch.js';
 export { explainTask } from './explain-task.js';
 export type {
   Difference,

@@ -11,6 +11,7 @@
 // events cost one sort per table and a few linear passes.
 
 import type { DeviceInput, EventTable, GroupCounts, RejectedRow } from './types.js';
+import type { Scratch } from './scratch.js';
 
 /**
  * R6: the timeline's entry kinds in tie order. At equal local time an entry of
@@ -57,6 +58,8 @@ export function newCounts(): GroupCounts {
 }
 
 export interface Work {
+  /** Where this analysis's typed arrays come from. */
+  scratch: Scratch;
   receiptsMode: boolean;
   rejected: RejectedRow[];
   moscowFallbacks: number;

@@ -15,6 +15,7 @@ import type {
 import { ALARM, CSP, ISSUE, RECEIPT, START, TO_ACCOUNT, UNPAID } from './model.js';
 import type { Work } from './model.js';
 import { runAnalysis } from './analysis.js';
+import { Scratch } from './scratch.js';
 
 /** R14: the analyzer issue row of wrap x (which has an issue type). */
 export function analyzerIssueOf(w: Work, x: number): AnalyzerIssue {
@@ -161,9 +162,10 @@ function writeGroup(w: Work, g: number, plan: DevicePlan): void {
  * The whole plan for one device. Pure: the result depends only on the
  * arguments, not on the order of the input rows. Every array is in timeline
  * order (nested alarms/issues at their wrap's place), `rejected` by table then id.
+ * `scratch`: the caller's, to reuse its memory across devices (the pass); a fresh one by default.
  */
-export function analyzeDevice(input: DeviceInput, settings: Settings, now: Micros): DevicePlan {
-  const w = runAnalysis(input, settings, now, false);
+export function analyzeDevice(input: DeviceInput, settings: Settings, now: Micros, scratch: Scratch = new Scratch()): DevicePlan {
+  const w = runAnalysis(input, settings, now, false, scratch);
   const plan: DevicePlan = {
     deviceId: input.deviceId,
     tasks: [],

@@ -1,6 +1,6 @@
 // Ordering rows by (time, id) without comparator-heavy sorts.
 
-import { i32 } from './scratch.js';
+import type { Scratch } from './scratch.js';
 
 /**
  * The indices 0..n-1 ordered by (keys[i], ids[i]).
@@ -13,7 +13,8 @@ import { i32 } from './scratch.js';
  * (key, id). Spread-out times give O(n); a pile of equal times falls back to
  * an ordinary comparison sort of that pile. Keys must be finite.
  */
-export function order(keys: Float64Array, ids: Float64Array, n: number): Int32Array {
+export function order(keys: Float64Array, ids: Float64Array, n: number, scratch: Scratch): Int32Array {
+  const { i32 } = scratch;
   const out = i32(n);
   let min = Infinity;
   let max = -Infinity;

@@ -2,7 +2,7 @@
 
 import type { DeviceInput, EventTable, Micros, Mode, PointRow, ReceiptRow, RejectReason, RejectedRow, WrapRow } from './types.js';
 import { order } from './sort.js';
-import { f64, i32, u8 } from './scratch.js';
+import type { Scratch } from './scratch.js';
 import { ALARM, FINISH, ISSUE, NO_KIND, RECEIPT, START } from './model.js';
 import type { Work } from './model.js';
 
@@ -29,6 +29,7 @@ function quantity(q: number | null): q is number {
 
 /** What reading the tables gathers besides the columns. */
 interface Intake {
+  scratch: Scratch;
   /** R4: invalid rows, one reason each. */
   rejected: RejectedRow[];
   /** R3: valid rows whose Moscow time was NULL. */
@@ -63,7 +64,7 @@ interface Kept {
   id: Float64Array;
 }
 
-function kept(capacity: number): Kept {
+function kept(capacity: number, { f64, i32 }: Scratch): Kept {
   return { n: 0, src: i32(capacity), key: f64(capacity), id: f64(capacity) };
 }
 
@@ -75,8 +76,8 @@ function keep(k: Kept, i: number, key: Micros, id: number): void {
 }
 
 /** The kept rows' indexes ordered by (time, id). */
-function inOrder(k: Kept): Int32Array {
-  const at = order(k.key, k.id, k.n);
+function inOrder(k: Kept, scratch: Scratch): Int32Array {
+  const at = order(k.key, k.id, k.n, scratch);
   for (let j = 0; j < k.n; j++) at[j] = k.src[at[j]];
   return at;
 }
@@ -88,45 +89,46 @@ function inOrder(k: Kept): Int32Array {
  * once per input row.
  */
 function validWraps(rows: readonly WrapRow[], intake: Intake): Int32Array {
-  const k = kept(rows.length);
+  const k = kept(rows.length, intake.scratch);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     const reason = wrapFault(row);
     if (reason === null) keep(k, i, row.start as Micros, row.id);
     else intake.rejected.push({ table: 'polycomm_suitcase', id: row.id, reason });
   }
-  return inOrder(k);
+  return inOrder(k, intake.scratch);
 }
 
 function validPoints(rows: readonly PointRow[], table: 'polycommalarm' | 'polycommissue', intake: Intake): Int32Array {
-  const k = kept(rows.length);
+  const k = kept(rows.length, intake.scratch);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     const reason = pointFault(row);
     if (reason === null) keep(k, i, row.local as Micros, row.id);
     else intake.rejected.push({ table, id: row.id, reason });
   }
-  return inOrder(k);
+  return inOrder(k, intake.scratch);
 }
 
 function validReceipts(rows: readonly ReceiptRow[], intake: Intake): Int32Array {
-  const k = kept(rows.length);
+  const k = kept(rows.length, intake.scratch);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     const reason = receiptFault(row);
     if (reason === null) keep(k, i, row.local as Micros, row.id);
     else intake.rejected.push({ table: 'receipts', id: row.id, reason });
   }
-  return inOrder(k);
+  return inOrder(k, intake.scratch);
 }
 
 type WrapColumns = Pick<Work, 'nw' | 'wSrc' | 'wId' | 'wPolycom' | 'wStart' | 'wFinish' | 'wStartMoscow' | 'wFinishMoscow' | 'wType' | 'wNestHead' | 'wNestTail' | 'wGroup' | 'wPaidBy' | 'wPaidType' | 'wVerdict' | 'wIssue'>;
 type PointColumns = Pick<Work, 'np' | 'pId' | 'pKind' | 'pLocal' | 'pMoscow' | 'pWrap' | 'pNext'>;
 type ReceiptColumns = Pick<Work, 'nr' | 'rId' | 'rLocal' | 'rMoscow' | 'rSingle' | 'rDouble' | 'rLeftSingle' | 'rLeftDouble' | 'rMoved' | 'rStatus'>;
-type TimelineColumns = Omit<Work, 'receiptsMode' | 'rejected' | 'moscowFallbacks' | 'input' | keyof WrapColumns | keyof PointColumns | keyof ReceiptColumns>;
+type TimelineColumns = Omit<Work, 'scratch' | 'receiptsMode' | 'rejected' | 'moscowFallbacks' | 'input' | keyof WrapColumns | keyof PointColumns | keyof ReceiptColumns>;
 
 /** Valid wraps by (start, id); for a wrap the R3 fallback is its `date`, the Moscow finish. */
 function wrapColumns(rows: readonly WrapRow[], intake: Intake): WrapColumns {
+  const { f64, i32, u8 } = intake.scratch;
   const at = validWraps(rows, intake);
   const nw = at.length;
   const c: WrapColumns = {
@@ -168,6 +170,7 @@ function wrapColumns(rows: readonly WrapRow[], intake: Intake): WrapColumns {
 
 /** Valid alarms and issues, each table by (local, id), merged with the alarm first on equal times (R6). */
 function pointColumns(alarms: readonly PointRow[], issues: readonly PointRow[], intake: Intake): PointColumns {
+  const { f64, i32, u8 } = intake.scratch;
   const a = validPoints(alarms, 'polycommalarm', intake);
   const b = validPoints(issues, 'polycommissue', intake);
   const na = a.length;
@@ -191,6 +194,7 @@ function pointColumns(alarms: readonly PointRow[], issues: readonly PointRow[], 
 
 /** Valid receipts by (local, id), all positions still left (R12). */
 function receiptColumns(rows: readonly ReceiptRow[], intake: Intake): ReceiptColumns {
+  const { f64, u8 } = intake.scratch;
   const at = validReceipts(rows, intake);
   const nr = at.length;
   const c: ReceiptColumns = {
@@ -249,13 +253,14 @@ function emptyTimeline(): TimelineColumns {
  * table then id, and nowhere else. In dwr mode receipts are not pending events
  * (R2) and are ignored altogether.
  */
-export function prepare(input: DeviceInput, mode: Mode): Work {
-  const intake: Intake = { rejected: [], moscowFallbacks: 0 };
+export function prepare(input: DeviceInput, mode: Mode, scratch: Scratch): Work {
+  const intake: Intake = { scratch, rejected: [], moscowFallbacks: 0 };
   const wraps = wrapColumns(input.wraps, intake);
   const points = pointColumns(input.alarms, input.issues, intake);
   const receipts = receiptColumns(mode === 'receipts' ? input.receipts : [], intake);
   const rejected = intake.rejected.sort((a, b) => TABLE_RANK[a.table] - TABLE_RANK[b.table] || a.id - b.id);
   const w: Work = {
+    scratch,
     receiptsMode: mode === 'receipts',
     rejected,
     moscowFallbacks: intake.moscowFallbacks,
@@ -300,6 +305,7 @@ function nest(w: Work): void {
 
 /** The wraps with finish > start, by (finish, id): the merge's finish stream. */
 function finishStream(w: Work): Int32Array {
+  const { f64, i32 } = w.scratch;
   const { nw, wId, wStart, wFinish } = w;
   const key = f64(nw);
   const id = f64(nw);
@@ -311,13 +317,14 @@ function finishStream(w: Work): Int32Array {
     id[n] = wId[i];
     wrap[n++] = i;
   }
-  const fin = order(key, id, n);
+  const fin = order(key, id, n, w.scratch);
   for (let k = 0; k < n; k++) fin[k] = wrap[fin[k]];
   return fin;
 }
 
 /** The points not nested in a wrap (R5), in their order. */
 function topLevelPoints(w: Work): Int32Array {
+  const { i32 } = w.scratch;
   const { np, pWrap } = w;
   const top = i32(np);
   let n = 0;
@@ -340,6 +347,7 @@ function before(t: Micros, kind: number, bestT: Micros, bestKind: number): boole
  * stream. Then (receipts mode) R7, then the entries' own times.
  */
 export function buildTimeline(w: Work): void {
+  const { i32, u8 } = w.scratch;
   const { nw, nr, wStart, wFinish, pLocal, pKind, rLocal } = w;
   const fin = finishStream(w);
   const top = topLevelPoints(w);
@@ -438,6 +446,7 @@ function release(held: number[], sKind: Uint8Array, sRef: Int32Array, n: number)
 
 /** Every entry keeps its own times (R7: the sequence is no longer sorted). */
 function fillTimes(w: Work): void {
+  const { f64 } = w.scratch;
   const { m, sKind, sRef } = w;
   const sLocal = f64(m);
   const sMoscow = f64(m);

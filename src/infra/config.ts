@@ -1,15 +1,18 @@
-// Settings: flag > environment variable > default (commander applies the
-// order, these specs say what each setting is and how its text is checked).
-// Every value is validated once, so the rest of the program can trust it.
-import { readFileSync, statSync } from 'node:fs';
+// The settings of every command and how their text becomes checked values.
+// Parsing is pure: commander (src/cli.ts) hands over the options' text, the
+// environment is passed in, and every file a setting names (the URL file,
+// the TLS files) has been read before (config-files.ts). Every value is
+// checked once, so the rest of the program can trust it.
 import { homedir } from 'node:os';
-import { createSecureContext } from 'node:tls';
 import { join } from 'node:path';
 import { IANAZone } from 'luxon';
 import type { Mode } from '../core/index.js';
 import { parseConnectionUrl, urlParams } from './connection-url.js';
+import {
+  asText, booleanText, ConfigError, flag, idList, matching, nameOf, oneOf, optional, required, valueOf, wholeNumber, type Setting,
+} from './settings.js';
 
-export class ConfigError extends Error {}
+export { ConfigError } from './settings.js';
 
 export type LogFormat = 'json' | 'text';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -35,7 +38,6 @@ export interface TlsConfig {
   /** sslpassword: the passphrase of an encrypted sslkey. */
   keyPassword: string | undefined;
 }
-
 
 export interface ConnectionConfig {
   /** DATABASE_URL (or the content of DATABASE_URL_FILE); when undefined postgres.js reads the standard PG* variables. */
@@ -69,23 +71,6 @@ export interface LogConfig {
   logMaxFiles: string;
 }
 
-export interface PassConfig extends ConnectionConfig, LogConfig, ObservabilityConfig {
-  mode: Mode;
-  lastEventTime: number;
-  timedeltaCheck: number;
-  timezone: string;
-  dryRun: boolean;
-  devices: number[] | undefined;
-  reportDir: string | undefined;
-  chunkSize: number;
-  chunkEvents: number;
-  runHistoryDays: number;
-  /** ANALYZER_NOW: pretend the pass starts at this Moscow wall-clock time (replays, tests). */
-  now: string | undefined;
-  /** MAX_DURATION: seconds after which the pass stops as on SIGTERM, 0 = no limit. */
-  maxDuration: number;
-}
-
 /** Where a pass's metrics go and how it shows progress (README "Monitoring"). */
 export interface ObservabilityConfig {
   /** PUSHGATEWAY_URL: push the pass's metrics there (pushAdd, job polycomm_analyzer, grouped by mode). */
@@ -96,326 +81,300 @@ export interface ObservabilityConfig {
   progressInterval: number;
 }
 
-/**
- * One setting: its flag, env variable, default and what it means (for --help
- * and the README), and how its text becomes a value. The command line reads
- * it with commander (`Option.env()`, `.default()`, `.argParser()`): a flag
- * beats the environment, which beats the default.
- */
-export interface SettingSpec {
-  key: string;
-  flag: string;
-  env: string;
-  description: string;
-  default?: string;
-  /** the text of the flag or the variable to the setting's value; throws ConfigError */
-  parse?: (text: string, previous: unknown) => unknown;
+/** What the rules need to decide (R8, R9), whoever asks: a pass, explain, audit. */
+export interface AnalysisConfig {
+  lastEventTime: number;
+  timedeltaCheck: number;
+  timezone: string;
+  /** ANALYZER_NOW: pretend the pass starts at this Moscow wall-clock time (replays, tests). */
+  now: string | undefined;
 }
 
-/** `invalid CHUNK_SIZE / --chunk-size` */
-const label = (env: string, flag: string) => `${env} / ${flag}`;
-
-/** A whole number >= min, written in decimal digits. */
-export function wholeNumber(name: string, min: number): (text: string) => number {
-  return (value) => {
-    const text = String(value).trim();
-    if (!/^\d+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
-      throw new ConfigError(`invalid ${name}: '${String(value)}' (expected a whole number >= ${min})`);
-    }
-    return Number(text);
-  };
+export interface PassConfig extends ConnectionConfig, LogConfig, ObservabilityConfig, AnalysisConfig {
+  mode: Mode;
+  dryRun: boolean;
+  devices: number[] | undefined;
+  reportDir: string | undefined;
+  chunkSize: number;
+  chunkEvents: number;
+  runHistoryDays: number;
+  /** MAX_DURATION: seconds after which the pass stops as on SIGTERM, 0 = no limit. */
+  maxDuration: number;
 }
 
-/** Ids, as repeated flags (`--device 1 2`) or comma-separated (`DEVICES=1,2`), each checked. */
-export function idList(name: string, check: (n: number) => boolean, expected: string): (text: string, previous: unknown) => number[] {
-  return (value, previous) => {
-    const items = String(value).split(',').map((v) => v.trim()).filter((v) => v !== '');
-    const ids = items.map((item) => {
-      const n = Number(item);
-      if (!/^\d+$/.test(item) || !Number.isSafeInteger(n) || !check(n)) throw new ConfigError(`invalid ${name}: '${item}' (expected ${expected})`);
-      return n;
-    });
-    return [...(Array.isArray(previous) ? (previous as number[]) : []), ...ids];
-  };
+type Raw = Record<string, unknown>;
+type Env = Record<string, string | undefined>;
+
+/** One file a setting names, as read before parsing (config-files.ts): its text or why not, and what libpq's rules look at. */
+export interface FileRead {
+  text?: string;
+  /** The error code (ENOENT, EACCES, ...) when it could not be read. */
+  error?: string;
+  isFile: boolean;
+  mode?: number;
+  uid?: number;
 }
 
-function oneOf<T extends string>(name: string, allowed: readonly T[]): (text: string) => T {
-  return (value) => {
-    const text = String(value).trim().toLowerCase();
-    if (!(allowed as readonly string[]).includes(text)) {
-      throw new ConfigError(`invalid ${name}: '${String(value)}' (expected one of ${allowed.join(', ')})`);
-    }
-    return text as T;
-  };
-}
-
-function matching(name: string, pattern: RegExp, expected: string): (text: string) => string {
-  return (value) => {
-    const text = String(value).trim().toLowerCase();
-    if (!pattern.test(text)) throw new ConfigError(`invalid ${name}: '${text}' (expected ${expected})`);
-    return text;
-  };
-}
-
-function text(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  const s = String(value).trim();
-  return s === '' ? undefined : s;
-}
+/** The files read before parsing, by path. */
+export type ConfigFiles = ReadonlyMap<string, FileRead>;
 
 export function validateZone(zone: string, what = 'ANALYZER_TIMEZONE / --timezone'): string {
   if (!IANAZone.isValidZone(zone)) throw new ConfigError(`invalid ${what}: '${zone}' is not an IANA time zone`);
   return zone;
 }
 
-export const parseMode = (value: unknown): Mode => oneOf(label('ANALYZER_MODE', '--mode'), ['receipts', 'dwr'] as const)(String(value));
+const mode = oneOf(['receipts', 'dwr'] as const);
+/** --mode / ANALYZER_MODE as the commands that take it read it. */
+export const parseMode = (text: string): Mode => mode(text, 'ANALYZER_MODE / --mode');
 
-export const CONNECTION_SETTINGS: SettingSpec[] = [
-  // no parser: the URL and its file are exclusive per source (flag or variable), so parseConnection reads the variables itself
-  { key: 'databaseUrl', flag: '--database-url <url>', env: 'DATABASE_URL', description: 'PostgreSQL connection URL (else the standard PG* variables); libpq parameters sslmode, sslrootcert, sslcert, sslkey, hostaddr apply' },
-  { key: 'databaseUrlFile', flag: '--database-url-file <path>', env: 'DATABASE_URL_FILE', description: 'read the connection URL from this file (a mounted secret); exclusive with DATABASE_URL' },
-  { key: 'connectTimeout', flag: '--connect-timeout <seconds>', env: 'CONNECT_TIMEOUT', description: 'how long to retry an unreachable database before giving up', default: '20', parse: wholeNumber(label('CONNECT_TIMEOUT', '--connect-timeout'), 1) },
-  { key: 'statementTimeout', flag: '--statement-timeout <ms>', env: 'STATEMENT_TIMEOUT', description: "statement_timeout of the pass's transactions (SET LOCAL), 0 = none", default: '0', parse: wholeNumber(label('STATEMENT_TIMEOUT', '--statement-timeout'), 0) },
-  { key: 'lockTimeout', flag: '--lock-timeout <ms>', env: 'LOCK_TIMEOUT', description: "lock_timeout of the pass's transactions (SET LOCAL), 0 = none", default: '0', parse: wholeNumber(label('LOCK_TIMEOUT', '--lock-timeout'), 0) },
-  { key: 'queryTimeout', flag: '--query-timeout <seconds>', env: 'QUERY_TIMEOUT', description: 'longest wait for the answer to one statement: past it the statement is cancelled, 0 = no limit', default: '15', parse: wholeNumber(label('QUERY_TIMEOUT', '--query-timeout'), 0) },
-  { key: 'cancelTimeout', flag: '--cancel-timeout <seconds>', env: 'CANCEL_TIMEOUT', description: 'after a cancel, how long to wait for the statement to end before the connection is taken as lost', default: '5', parse: wholeNumber(label('CANCEL_TIMEOUT', '--cancel-timeout'), 1) },
-  { key: 'tcpKeepalive', flag: '--tcp-keepalive <seconds>', env: 'TCP_KEEPALIVE', description: 'idle seconds before TCP keepalive probes on the connection, 0 = off', default: '10', parse: wholeNumber(label('TCP_KEEPALIVE', '--tcp-keepalive'), 0) },
-];
+export const CONNECTION = {
+  // no reader: the URL and its file are exclusive per source (flag or variable), so urlSource reads the variables itself
+  databaseUrl: { key: 'databaseUrl', flag: '--database-url <url>', env: 'DATABASE_URL', readsEnvItself: true, description: 'PostgreSQL connection URL (else the standard PG* variables); libpq parameters sslmode, sslrootcert, sslcert, sslkey, hostaddr apply', read: optional(asText) },
+  databaseUrlFile: { key: 'databaseUrlFile', flag: '--database-url-file <path>', env: 'DATABASE_URL_FILE', readsEnvItself: true, description: 'read the connection URL from this file (a mounted secret); exclusive with DATABASE_URL', read: optional(asText) },
+  connectTimeout: { key: 'connectTimeout', flag: '--connect-timeout <seconds>', env: 'CONNECT_TIMEOUT', description: 'how long to retry an unreachable database before giving up', default: '20', read: required(wholeNumber(1)) },
+  statementTimeout: { key: 'statementTimeout', flag: '--statement-timeout <ms>', env: 'STATEMENT_TIMEOUT', description: "statement_timeout of the pass's transactions (SET LOCAL), 0 = none", default: '0', read: required(wholeNumber(0)) },
+  lockTimeout: { key: 'lockTimeout', flag: '--lock-timeout <ms>', env: 'LOCK_TIMEOUT', description: "lock_timeout of the pass's transactions (SET LOCAL), 0 = none", default: '0', read: required(wholeNumber(0)) },
+  queryTimeout: { key: 'queryTimeout', flag: '--query-timeout <seconds>', env: 'QUERY_TIMEOUT', description: 'longest wait for the answer to one statement: past it the statement is cancelled, 0 = no limit', default: '15', read: required(wholeNumber(0)) },
+  cancelTimeout: { key: 'cancelTimeout', flag: '--cancel-timeout <seconds>', env: 'CANCEL_TIMEOUT', description: 'after a cancel, how long to wait for the statement to end before the connection is taken as lost', default: '5', read: required(wholeNumber(1)) },
+  tcpKeepalive: { key: 'tcpKeepalive', flag: '--tcp-keepalive <seconds>', env: 'TCP_KEEPALIVE', description: 'idle seconds before TCP keepalive probes on the connection, 0 = off', default: '10', read: required(wholeNumber(0)) },
+} satisfies Record<string, Setting<unknown>>;
 
-export const LOG_SETTINGS: SettingSpec[] = [
-  { key: 'logDir', flag: '--log-dir <dir>', env: 'LOG_DIR', description: 'write a daily-rotated log file there (unset: stdout only)', parse: text },
-  { key: 'logLevel', flag: '--log-level <level>', env: 'LOG_LEVEL', description: 'error, warn, info or debug', default: 'info', parse: oneOf(label('LOG_LEVEL', '--log-level'), ['error', 'warn', 'info', 'debug'] as const) },
-  { key: 'logFormat', flag: '--log-format <format>', env: 'LOG_FORMAT', description: 'json or text (default: json unless stdout is a TTY)', parse: oneOf(label('LOG_FORMAT', '--log-format'), ['json', 'text'] as const) },
-  { key: 'logMaxSize', flag: '--log-max-size <size>', env: 'LOG_MAX_SIZE', description: 'rotate the log file at this size (bytes, or with k/m/g)', default: '20m',
-    parse: matching(label('LOG_MAX_SIZE', '--log-max-size'), /^(?!0+[kmg]?$)\d+[kmg]?$/, 'bytes, or a number with k, m or g') },
-  { key: 'logMaxFiles', flag: '--log-max-files <n>', env: 'LOG_MAX_FILES', description: 'rotated files to keep (a count, or days as 14d)', default: '10',
-    parse: matching(label('LOG_MAX_FILES', '--log-max-files'), /^[1-9]\d*d?$/, 'a count, or days as 14d') },
-];
+export const LOG = {
+  logDir: { key: 'logDir', flag: '--log-dir <dir>', env: 'LOG_DIR', description: 'write a daily-rotated log file there (unset: stdout only)', read: optional(asText) },
+  logLevel: { key: 'logLevel', flag: '--log-level <level>', env: 'LOG_LEVEL', description: 'error, warn, info or debug', default: 'info', read: required(oneOf(['error', 'warn', 'info', 'debug'] as const)) },
+  logFormat: { key: 'logFormat', flag: '--log-format <format>', env: 'LOG_FORMAT', description: 'json or text (default: json unless stdout is a TTY)', read: optional(oneOf(['json', 'text'] as const)) },
+  logMaxSize: { key: 'logMaxSize', flag: '--log-max-size <size>', env: 'LOG_MAX_SIZE', description: 'rotate the log file at this size (bytes, or with k/m/g)', default: '20m',
+    read: required(matching(/^(?!0+[kmg]?$)\d+[kmg]?$/, 'bytes, or a number with k, m or g')) },
+  logMaxFiles: { key: 'logMaxFiles', flag: '--log-max-files <n>', env: 'LOG_MAX_FILES', description: 'rotated files to keep (a count, or days as 14d)', default: '10',
+    read: required(matching(/^[1-9]\d*d?$/, 'a count, or days as 14d')) },
+} satisfies Record<string, Setting<unknown>>;
 
-export const PASS_SETTINGS: SettingSpec[] = [
-  { key: 'mode', flag: '--mode <mode>', env: 'ANALYZER_MODE', description: 'receipts or dwr (required)', parse: parseMode },
-  { key: 'lastEventTime', flag: '--last-event-time <seconds>', env: 'LAST_EVENT_TIME', description: 'a group younger than this is still in progress (R9)', default: '900', parse: wholeNumber(label('LAST_EVENT_TIME', '--last-event-time'), 0) },
-  { key: 'timedeltaCheck', flag: '--timedelta-check <seconds>', env: 'TIMEDELTA_CHECK', description: 'a gap longer than this cuts a group (R8)', default: '420', parse: wholeNumber(label('TIMEDELTA_CHECK', '--timedelta-check'), 0) },
-  { key: 'timezone', flag: '--timezone <zone>', env: 'ANALYZER_TIMEZONE', description: 'IANA zone of the Moscow columns (R9)', default: 'Europe/Moscow', parse: (v) => validateZone(String(v).trim()) },
+/** What the rules need (pass, explain and audit take these). */
+export const ANALYSIS = {
+  lastEventTime: { key: 'lastEventTime', flag: '--last-event-time <seconds>', env: 'LAST_EVENT_TIME', description: 'a group younger than this is still in progress (R9)', default: '900', read: required(wholeNumber(0)) },
+  timedeltaCheck: { key: 'timedeltaCheck', flag: '--timedelta-check <seconds>', env: 'TIMEDELTA_CHECK', description: 'a gap longer than this cuts a group (R8)', default: '420', read: required(wholeNumber(0)) },
+  timezone: { key: 'timezone', flag: '--timezone <zone>', env: 'ANALYZER_TIMEZONE', description: 'IANA zone of the Moscow columns (R9)', default: 'Europe/Moscow', read: required((text, name) => validateZone(text, name)) },
+  now: { key: 'now', flag: '--now <time>', env: 'ANALYZER_NOW', description: "pretend 'now' is this wall-clock time of --timezone (ISO, for replays and tests)", read: optional(asText) },
+} satisfies Record<string, Setting<unknown>>;
+
+export const MODE: Setting<Mode | undefined> = { key: 'mode', flag: '--mode <mode>', env: 'ANALYZER_MODE', description: 'receipts or dwr (required)', read: optional(mode) };
+
+/** The pass's own settings. */
+export const PASS = {
   // a boolean flag: commander would set it from DRY_RUN=false too, so parsePass reads the variable
-  { key: 'dryRun', flag: '--dry-run', env: 'DRY_RUN', description: 'analyse and report, write nothing (env: true/1)' },
-  { key: 'devices', flag: '--device <id...>', env: 'DEVICES', description: 'only these device ids (env: comma-separated)', parse: idList(label('DEVICES', '--device'), () => true, 'a whole number >= 0') },
-  { key: 'reportDir', flag: '--report-dir <dir>', env: 'REPORT_DIR', description: 'write the pass report as JSON there', parse: text },
-  { key: 'chunkSize', flag: '--chunk-size <devices>', env: 'CHUNK_SIZE', description: 'most devices loaded per chunk', default: '50', parse: wholeNumber(label('CHUNK_SIZE', '--chunk-size'), 1) },
-  { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'CHUNK_EVENTS', description: 'pending rows a chunk aims at (bounds memory), 0 = devices only', default: '20000', parse: wholeNumber(label('CHUNK_EVENTS', '--chunk-events'), 0) },
-  { key: 'runHistoryDays', flag: '--run-history-days <days>', env: 'RUN_HISTORY_DAYS', description: 'keep analyzer_run rows this long', default: '90', parse: wholeNumber(label('RUN_HISTORY_DAYS', '--run-history-days'), 1) },
-  { key: 'maxDuration', flag: '--max-duration <seconds>', env: 'MAX_DURATION', description: 'stop the pass after this long as SIGTERM does (chunks written are kept, the run is interrupted), 0 = no limit', default: '1500', parse: wholeNumber(label('MAX_DURATION', '--max-duration'), 0) },
-  { key: 'now', flag: '--now <time>', env: 'ANALYZER_NOW', description: "pretend 'now' is this wall-clock time of --timezone (ISO, for replays and tests)", parse: text },
-];
+  dryRun: { key: 'dryRun', flag: '--dry-run', env: 'DRY_RUN', readsEnvItself: true, description: 'analyse and report, write nothing (env: true/1)', read: flag },
+  devices: { key: 'devices', flag: '--device <id...>', env: 'DEVICES', description: 'only these device ids (env: comma-separated)', read: idList(() => true, 'a whole number >= 0') },
+  reportDir: { key: 'reportDir', flag: '--report-dir <dir>', env: 'REPORT_DIR', description: 'write the pass report as JSON there', read: optional(asText) },
+  chunkSize: { key: 'chunkSize', flag: '--chunk-size <devices>', env: 'CHUNK_SIZE', description: 'most devices loaded per chunk', default: '50', read: required(wholeNumber(1)) },
+  chunkEvents: { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'CHUNK_EVENTS', description: 'pending rows a chunk aims at (bounds memory), 0 = devices only', default: '20000', read: required(wholeNumber(0)) },
+  runHistoryDays: { key: 'runHistoryDays', flag: '--run-history-days <days>', env: 'RUN_HISTORY_DAYS', description: 'keep analyzer_run rows this long', default: '90', read: required(wholeNumber(1)) },
+  maxDuration: { key: 'maxDuration', flag: '--max-duration <seconds>', env: 'MAX_DURATION', description: 'stop the pass after this long as SIGTERM does (chunks written are kept, the run is interrupted), 0 = no limit', default: '1500', read: required(wholeNumber(0)) },
+} satisfies Record<string, Setting<unknown>>;
 
-type Raw = Record<string, unknown>;
-type Env = Record<string, string | undefined>;
+const pushgatewayUrl = (text: string, name: string): string => {
+  if (!/^https?:\/\/[^/\s]+/i.test(text)) throw new ConfigError(`invalid ${name}: '${text}' (expected http://host:9091)`);
+  return text;
+};
 
-/** The parsed default of a setting. */
-export function defaultOf(spec: SettingSpec): unknown {
-  if (spec.default === undefined) return undefined;
-  return spec.parse ? spec.parse(spec.default, undefined) : spec.default;
+const metricsFile = (text: string, name: string): string => {
+  if (!text.endsWith('.prom')) {
+    throw new ConfigError(`invalid ${name}: '${text}' (expected a name ending in .prom: node_exporter's textfile collector reads only those)`);
+  }
+  return text;
+};
+
+export const OBSERVABILITY = {
+  pushgatewayUrl: { key: 'pushgatewayUrl', flag: '--pushgateway-url <url>', env: 'PUSHGATEWAY_URL', description: "push the pass's metrics to this Prometheus Pushgateway (job polycomm_analyzer, grouped by mode)", read: optional(pushgatewayUrl) },
+  metricsFile: { key: 'metricsFile', flag: '--metrics-file <path>', env: 'METRICS_FILE', description: "write the pass's metrics to this *.prom file (node_exporter textfile collector), atomically", read: optional(metricsFile) },
+  progressInterval: { key: 'progressInterval', flag: '--progress-interval <seconds>', env: 'PROGRESS_INTERVAL', description: 'seconds between progress log lines of a long pass (JSON logs), 0 = none', default: '30', read: required(wholeNumber(0)) },
+} satisfies Record<string, Setting<unknown>>;
+
+export function parseLog(raw: Raw): LogConfig {
+  return {
+    logDir: valueOf(raw, LOG.logDir),
+    logLevel: valueOf(raw, LOG.logLevel),
+    logFormat: valueOf(raw, LOG.logFormat),
+    logMaxSize: valueOf(raw, LOG.logMaxSize),
+    logMaxFiles: valueOf(raw, LOG.logMaxFiles),
+  };
 }
 
-/**
- * The values commander parsed; a setting a command does not offer (explain has
- * no --chunk-size) takes its default.
- */
-function settings(raw: Raw, specs: SettingSpec[]): Raw {
-  return Object.fromEntries(specs.map((spec) => [spec.key, raw[spec.key] !== undefined ? raw[spec.key] : defaultOf(spec)]));
+export function parseObservability(raw: Raw): ObservabilityConfig {
+  return {
+    pushgatewayUrl: valueOf(raw, OBSERVABILITY.pushgatewayUrl),
+    metricsFile: valueOf(raw, OBSERVABILITY.metricsFile),
+    progressInterval: valueOf(raw, OBSERVABILITY.progressInterval),
+  };
 }
 
-function boolean(value: unknown, name: string): boolean {
-  if (value === undefined || value === false) return false;
-  if (value === true) return true;
-  const text = String(value).trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
-  if (['0', 'false', 'no', 'off', ''].includes(text)) return false;
-  throw new ConfigError(`invalid ${name}: '${String(value)}' (expected true or false)`);
+export function parseAnalysis(raw: Raw): AnalysisConfig {
+  return {
+    lastEventTime: valueOf(raw, ANALYSIS.lastEventTime),
+    timedeltaCheck: valueOf(raw, ANALYSIS.timedeltaCheck),
+    timezone: valueOf(raw, ANALYSIS.timezone),
+    now: valueOf(raw, ANALYSIS.now),
+  };
 }
 
-export function parseConnection(raw: Raw, env: Env = process.env): ConnectionConfig {
-  const s = settings(raw, CONNECTION_SETTINGS);
-  const databaseUrl = connectionUrl(raw, env);
+export function parsePass(raw: Raw, env: Env, files: ConfigFiles): PassConfig {
+  const given = valueOf(raw, MODE);
+  if (given === undefined) throw new ConfigError('missing --mode (or ANALYZER_MODE): receipts or dwr');
+  return {
+    ...parseConnection(raw, env, files),
+    ...parseLog(raw),
+    ...parseObservability(raw),
+    ...parseAnalysis(raw),
+    mode: given,
+    dryRun: valueOf(raw, PASS.dryRun) || booleanText(env.DRY_RUN, 'DRY_RUN'),
+    devices: valueOf(raw, PASS.devices),
+    reportDir: valueOf(raw, PASS.reportDir),
+    chunkSize: valueOf(raw, PASS.chunkSize),
+    chunkEvents: valueOf(raw, PASS.chunkEvents),
+    runHistoryDays: valueOf(raw, PASS.runHistoryDays),
+    maxDuration: valueOf(raw, PASS.maxDuration),
+  };
+}
+
+export function parseConnection(raw: Raw, env: Env, files: ConfigFiles): ConnectionConfig {
+  const databaseUrl = connectionUrl(urlSource(raw, env), files);
   if (databaseUrl !== undefined && parseConnectionUrl(databaseUrl) === undefined) {
     throw new ConfigError('invalid DATABASE_URL / --database-url: expected postgres://user:password@host:port/database');
   }
   const params = urlParams(databaseUrl);
-  const setting = (name: string, envName: string) => text(params.get(name) ?? env[envName]);
+  const setting = (name: string, envName: string) => trimmed(params.get(name) ?? env[envName]);
   return {
     databaseUrl,
-    tls: parseTls(setting, env),
+    tls: parseTls(tlsChoice(databaseUrl, env), setting('sslpassword', 'PGSSLPASSWORD'), files),
     hostaddr: setting('hostaddr', 'PGHOSTADDR'),
     passfile: setting('passfile', 'PGPASSFILE') ?? join(env.HOME ?? homedir(), '.pgpass'),
-    connectTimeout: s.connectTimeout as number,
-    statementTimeout: s.statementTimeout as number,
-    lockTimeout: s.lockTimeout as number,
-    queryTimeout: s.queryTimeout as number,
-    cancelTimeout: s.cancelTimeout as number,
-    tcpKeepalive: s.tcpKeepalive as number,
+    connectTimeout: valueOf(raw, CONNECTION.connectTimeout),
+    statementTimeout: valueOf(raw, CONNECTION.statementTimeout),
+    lockTimeout: valueOf(raw, CONNECTION.lockTimeout),
+    queryTimeout: valueOf(raw, CONNECTION.queryTimeout),
+    cancelTimeout: valueOf(raw, CONNECTION.cancelTimeout),
+    tcpKeepalive: valueOf(raw, CONNECTION.tcpKeepalive),
   };
 }
 
-export function parseLog(raw: Raw): LogConfig {
-  const s = settings(raw, LOG_SETTINGS);
-  return {
-    logDir: s.logDir as string | undefined,
-    logLevel: s.logLevel as LogLevel,
-    logFormat: s.logFormat as LogFormat | undefined,
-    logMaxSize: s.logMaxSize as string,
-    logMaxFiles: s.logMaxFiles as string,
-  };
+function trimmed(value: string | undefined): string | undefined {
+  const text = value?.trim();
+  return text === undefined || text === '' ? undefined : text;
 }
 
-const pushgatewayUrl = (value: string): string | undefined => {
-  const url = text(value);
-  if (url !== undefined && !/^https?:\/\/[^/\s]+/i.test(url)) {
-    throw new ConfigError(`invalid PUSHGATEWAY_URL / --pushgateway-url: '${url}' (expected http://host:9091)`);
-  }
-  return url;
-};
-
-const metricsFile = (value: string): string | undefined => {
-  const path = text(value);
-  if (path !== undefined && !path.endsWith('.prom')) {
-    throw new ConfigError(`invalid METRICS_FILE / --metrics-file: '${path}' (expected a name ending in .prom: node_exporter's textfile collector reads only those)`);
-  }
-  return path;
-};
-
-export const OBSERVABILITY_SETTINGS: SettingSpec[] = [
-  { key: 'pushgatewayUrl', flag: '--pushgateway-url <url>', env: 'PUSHGATEWAY_URL', description: "push the pass's metrics to this Prometheus Pushgateway (job polycomm_analyzer, grouped by mode)", parse: pushgatewayUrl },
-  { key: 'metricsFile', flag: '--metrics-file <path>', env: 'METRICS_FILE', description: "write the pass's metrics to this *.prom file (node_exporter textfile collector), atomically", parse: metricsFile },
-  { key: 'progressInterval', flag: '--progress-interval <seconds>', env: 'PROGRESS_INTERVAL', description: 'seconds between progress log lines of a long pass (JSON logs), 0 = none', default: '30', parse: wholeNumber(label('PROGRESS_INTERVAL', '--progress-interval'), 0) },
-];
-
-export function parseObservability(raw: Raw): ObservabilityConfig {
-  const s = settings(raw, OBSERVABILITY_SETTINGS);
-  return {
-    pushgatewayUrl: s.pushgatewayUrl as string | undefined,
-    metricsFile: s.metricsFile as string | undefined,
-    progressInterval: s.progressInterval as number,
-  };
-}
-
-export function parsePass(raw: Raw, env: Env): PassConfig {
-  const s = settings(raw, PASS_SETTINGS);
-  if (s.mode === undefined) throw new ConfigError('missing --mode (or ANALYZER_MODE): receipts or dwr');
-  const devices = s.devices as number[] | undefined;
-  return {
-    ...parseConnection(raw, env),
-    ...parseLog(raw),
-    ...parseObservability(raw),
-    mode: s.mode as Mode,
-    lastEventTime: s.lastEventTime as number,
-    timedeltaCheck: s.timedeltaCheck as number,
-    timezone: s.timezone as string,
-    dryRun: raw.dryRun === true || boolean(env.DRY_RUN, 'DRY_RUN'),
-    devices: devices && devices.length > 0 ? devices : undefined,
-    reportDir: s.reportDir as string | undefined,
-    chunkSize: s.chunkSize as number,
-    chunkEvents: s.chunkEvents as number,
-    runHistoryDays: s.runHistoryDays as number,
-    now: s.now as string | undefined,
-    maxDuration: s.maxDuration as number,
-  };
-}
+/** Where the URL comes from: a flag or variable (its text), or a file (its path); undefined: the PG* variables. */
+export type UrlSource = { url: string } | { urlFile: string; what: string } | undefined;
 
 /**
  * The URL: --database-url, else --database-url-file, else DATABASE_URL, else
  * DATABASE_URL_FILE (the official database images' convention for mounted
- * secrets: the file's content, trailing newline trimmed).
+ * secrets: the file's content, trailing newline trimmed). Flag and file of
+ * one source are exclusive.
  */
-function connectionUrl(raw: Raw, env: Env): string | undefined {
-  const fromFlag = text(raw.databaseUrl);
-  const fileFlag = text(raw.databaseUrlFile);
+export function urlSource(raw: Raw, env: Env): UrlSource {
+  const fromFlag = valueOf(raw, CONNECTION.databaseUrl);
+  const fileFlag = valueOf(raw, CONNECTION.databaseUrlFile);
   if (fromFlag !== undefined && fileFlag !== undefined) throw new ConfigError('--database-url and --database-url-file are exclusive: give one');
-  if (fromFlag !== undefined) return fromFlag;
-  if (fileFlag !== undefined) return readUrlFile(fileFlag, '--database-url-file');
-  const fromEnv = text(env.DATABASE_URL);
-  const fileEnv = text(env.DATABASE_URL_FILE);
+  if (fromFlag !== undefined) return { url: fromFlag };
+  if (fileFlag !== undefined) return { urlFile: fileFlag, what: '--database-url-file' };
+  const fromEnv = trimmed(env.DATABASE_URL);
+  const fileEnv = trimmed(env.DATABASE_URL_FILE);
   if (fromEnv !== undefined && fileEnv !== undefined) throw new ConfigError('DATABASE_URL and DATABASE_URL_FILE are both set: they are exclusive, unset one');
-  if (fileEnv !== undefined) return readUrlFile(fileEnv, 'DATABASE_URL_FILE');
-  return fromEnv;
+  if (fileEnv !== undefined) return { urlFile: fileEnv, what: 'DATABASE_URL_FILE' };
+  return fromEnv === undefined ? undefined : { url: fromEnv };
 }
 
-function readUrlFile(path: string, what: string): string {
-  let content: string;
-  try {
-    content = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  const url = content.trim();
-  if (url === '') throw new ConfigError(`${what} ${path} is empty: expected the connection URL`);
+/** The URL from its source; a file as read before (its content trimmed). */
+export function connectionUrl(source: UrlSource, files: ConfigFiles): string | undefined {
+  if (source === undefined) return undefined;
+  if ('url' in source) return source.url;
+  const url = readable(files, source.urlFile, source.what).trim();
+  if (url === '') throw new ConfigError(`${source.what} ${source.urlFile} is empty: expected the connection URL`);
   return url;
 }
 
-/** ~/.postgresql/NAME when it exists: libpq's default certificate locations. */
-function libpqDefault(env: Env, name: string): string | undefined {
-  const path = join(env.HOME ?? homedir(), '.postgresql', name);
-  try {
-    return statSync(path).isFile() ? path : undefined;
-  } catch {
-    return undefined;
-  }
+/** A file's text, or the configuration error of a file that could not be read. */
+function readable(files: ConfigFiles, path: string, what: string): string {
+  const file = files.get(path);
+  if (file?.text === undefined) throw new ConfigError(`cannot read ${what} ${path}: ${file?.error ?? 'not read'}`);
+  return file.text;
 }
 
-function pemFile(path: string, what: string): PemFile {
-  try {
-    return { path, pem: readFileSync(path, 'utf8') };
-  } catch (error) {
-    throw new ConfigError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
+/** The TLS files a connection may use: as given, or libpq's default locations (used when they exist). */
+export interface TlsChoice {
+  sslmode: SslMode;
+  rootCert: { path: string; given: boolean } | 'system' | undefined;
+  cert: { path: string; given: boolean } | undefined;
+  key: { path: string; given: boolean } | undefined;
 }
 
-/** libpq refuses a private key others can read (u=rw, or u=rw,g=r when owned by root). */
-function keyFile(path: string): PemFile {
-  const file = pemFile(path, 'sslkey');
-  const { mode, uid } = statSync(path);
-  const limit = uid === 0 ? 0o640 : 0o600;
-  if ((mode & 0o777 & ~limit) !== 0) {
-    throw new ConfigError(`sslkey ${path} has group or world access; permissions should be u=rw (0600) or less (u=rw,g=r (0640) if owned by root)`);
-  }
-  return file;
-}
-
-function parseTls(setting: (name: string, envName: string) => string | undefined, env: Env): TlsConfig {
+/** sslmode and the TLS files the URL and the PGSSL* variables name, or libpq's defaults (~/.postgresql/...). */
+export function tlsChoice(databaseUrl: string | undefined, env: Env): TlsChoice {
+  const params = urlParams(databaseUrl);
+  const setting = (name: string, envName: string) => trimmed(params.get(name) ?? env[envName]);
   const modeText = setting('sslmode', 'PGSSLMODE') ?? 'prefer';
-  if (!(SSL_MODES as readonly string[]).includes(modeText)) {
-    throw new ConfigError(`invalid sslmode / PGSSLMODE: '${modeText}' (expected one of ${SSL_MODES.join(', ')})`);
-  }
-  let sslmode = modeText as SslMode;
+  const sslmode = SSL_MODES.find((m) => m === modeText);
+  if (sslmode === undefined) throw new ConfigError(`invalid sslmode / PGSSLMODE: '${modeText}' (expected one of ${SSL_MODES.join(', ')})`);
+  const home = join(env.HOME ?? homedir(), '.postgresql');
+  const file = (name: string, envName: string, fallback: string) => {
+    const given = setting(name, envName);
+    return given !== undefined ? { path: given, given: true } : { path: join(home, fallback), given: false };
+  };
+  const root = file('sslrootcert', 'PGSSLROOTCERT', 'root.crt');
+  return {
+    sslmode,
+    rootCert: root.given && root.path === 'system' ? 'system' : root,
+    cert: file('sslcert', 'PGSSLCERT', 'postgresql.crt'),
+    key: file('sslkey', 'PGSSLKEY', 'postgresql.key'),
+  };
+}
+
+/** The TLS file paths of a choice: what config-files.ts reads before parsing. */
+export function tlsPaths(choice: TlsChoice): string[] {
+  return [choice.rootCert, choice.cert, choice.key].flatMap((f) => (f === undefined || f === 'system' ? [] : [f.path]));
+}
+
+/** A file that was given, or a default location holding a file. */
+function present(files: ConfigFiles, f: { path: string; given: boolean } | undefined): string | undefined {
+  if (f === undefined) return undefined;
+  return f.given || files.get(f.path)?.isFile === true ? f.path : undefined;
+}
+
+function parseTls(choice: TlsChoice, keyPassword: string | undefined, files: ConfigFiles): TlsConfig {
+  let sslmode = choice.sslmode;
   const verifies = sslmode === 'verify-ca' || sslmode === 'verify-full';
-  const rootPath = setting('sslrootcert', 'PGSSLROOTCERT') ?? (verifies || sslmode === 'require' ? libpqDefault(env, 'root.crt') : undefined);
+  const rootPath = choice.rootCert === 'system' ? 'system' : (choice.rootCert?.given || verifies || sslmode === 'require' ? present(files, choice.rootCert) : undefined);
   if (verifies && rootPath === undefined) {
     throw new ConfigError(`sslmode=${sslmode} needs the CA to verify the server: set sslrootcert / PGSSLROOTCERT (a PEM file, or 'system' for the system's trusted CAs) or put it in ~/.postgresql/root.crt`);
   }
   // libpq: require with a root certificate verifies the chain, as verify-ca does
   if (sslmode === 'require' && rootPath !== undefined) sslmode = 'verify-ca';
-  const certPath = setting('sslcert', 'PGSSLCERT') ?? libpqDefault(env, 'postgresql.crt');
-  const keyPath = setting('sslkey', 'PGSSLKEY') ?? (certPath !== undefined ? libpqDefault(env, 'postgresql.key') : undefined);
+  const certPath = present(files, choice.cert);
+  const keyPath = choice.key?.given || certPath !== undefined ? present(files, choice.key) : undefined;
   if ((certPath === undefined) !== (keyPath === undefined)) {
     throw new ConfigError('sslcert and sslkey go together: a client certificate needs its private key (and the key its certificate)');
   }
-  const tls: TlsConfig = {
+  const off = sslmode === 'disable';
+  return {
     sslmode,
-    rootCert: rootPath === undefined || sslmode === 'disable' ? undefined : rootPath === 'system' ? 'system' : pemFile(rootPath, 'sslrootcert'),
-    cert: certPath === undefined || sslmode === 'disable' ? undefined : pemFile(certPath, 'sslcert'),
-    key: keyPath === undefined || sslmode === 'disable' ? undefined : keyFile(keyPath),
-    keyPassword: setting('sslpassword', 'PGSSLPASSWORD'),
+    rootCert: rootPath === undefined || off ? undefined : rootPath === 'system' ? 'system' : pem(files, rootPath, 'sslrootcert'),
+    cert: certPath === undefined || off ? undefined : pem(files, certPath, 'sslcert'),
+    key: keyPath === undefined || off ? undefined : privateKey(files, keyPath),
+    keyPassword,
   };
-  checkClientCertificate(tls);
-  return tls;
 }
 
-/** A key that does not open or does not match its certificate fails here, in one line, not mid-handshake. */
-function checkClientCertificate(tls: TlsConfig): void {
-  if (!tls.cert || !tls.key) return;
-  try {
-    createSecureContext({ cert: tls.cert.pem, key: tls.key.pem, passphrase: tls.keyPassword });
-  } catch (error) {
-    const reason = (error as Error).message.replace(/^error:[0-9A-F]+:/i, '');
-    throw new ConfigError(`cannot use the client certificate ${tls.cert.path} with the key ${tls.key.path}: ${reason}`);
+const pem = (files: ConfigFiles, path: string, what: string): PemFile => ({ path, pem: readable(files, path, what) });
+
+/** libpq refuses a private key others can read (u=rw, or u=rw,g=r when owned by root). */
+function privateKey(files: ConfigFiles, path: string): PemFile {
+  const key = pem(files, path, 'sslkey');
+  const file: FileRead | undefined = files.get(path);
+  const limit = file?.uid === 0 ? 0o640 : 0o600;
+  if (((file?.mode ?? 0) & 0o777 & ~limit) !== 0) {
+    throw new ConfigError(`sslkey ${path} has group or world access; permissions should be u=rw (0600) or less (u=rw,g=r (0640) if owned by root)`);
   }
+  return key;
 }
+
+/** A command's own option, by name (e.g. `--limit`), for its messages. */
+export const optionName = (flag: string): string => nameOf({ flag });

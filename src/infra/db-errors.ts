@@ -1,7 +1,7 @@
 // Database errors in one line each, and what they mean for the job: an outage
 // worth retrying, a configuration the server or pooler refuses (never healed
 // by waiting), a lost connection. Decided by the error's class and code.
-import { redact } from './redact.js';
+import { hideUrlPasswords } from './redact.js';
 import { tlsProblem } from './tls.js';
 
 /** The database could not be reached (after the retries), or refused us for good. */
@@ -57,15 +57,15 @@ export function retryableConnectError(error: unknown): boolean {
   return !['28P01', '28000', '3D000'].includes(codeOf(error));
 }
 
-/** One line describing a database or system error, with the password hidden. */
+/** One line describing a database or system error (a URL's password hidden; the known secrets are hidden where output is written). */
 export function describeError(error: unknown): string {
   const tls = tlsProblem(error);
   if (tls !== undefined) {
     const code = codeOf(error);
-    return redact(`TLS: ${tls}${code && code !== 'TLS_UNAVAILABLE' && !tls.includes(code) ? ` (${code})` : ''}`.replace(/\s+/g, ' '));
+    return hideUrlPasswords(`TLS: ${tls}${code && code !== 'TLS_UNAVAILABLE' && !tls.includes(code) ? ` (${code})` : ''}`.replace(/\s+/g, ' '));
   }
   const refused = refusedSetting(error);
-  if (refused !== undefined) return redact(refused.replace(/\s+/g, ' '));
+  if (refused !== undefined) return hideUrlPasswords(refused.replace(/\s+/g, ' '));
   if (error instanceof Error) {
     const e = error as Error & { code?: string; detail?: string };
     const parts = [e.message || e.code || e.name];
@@ -75,7 +75,7 @@ export function describeError(error: unknown): string {
     if (e.code === '42501') parts.push(`(42501 insufficient privilege: see \`analyzer grants\` and README "Database roles")`);
     if (e.code && !e.message.includes(e.code)) parts.push(`(${e.code})`);
     if (e.detail) parts.push(`- ${e.detail}`);
-    return redact(parts.join(' ').replace(/\s+/g, ' '));
+    return hideUrlPasswords(parts.join(' ').replace(/\s+/g, ' '));
   }
-  return redact(String(error));
+  return hideUrlPasswords(String(error));
 }

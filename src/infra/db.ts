@@ -8,12 +8,13 @@ import postgres from 'postgres';
 import type { ConnectionConfig } from './config.js';
 import { connectionTarget, isSocketPath } from './connection-target.js';
 import { postgresJsUrl, passwordOf } from './connection-url.js';
-import { guardQueries } from './deadline.js';
+import { guardQueries, type Activity } from './deadline.js';
 import { passfilePassword } from './passfile.js';
-import { addSecret, addUrlSecret, redact } from './redact.js';
+import type { Output } from './output.js';
 import { sslOption } from './tls.js';
 
-export type Sql = postgres.Sql<Record<string, never>>;
+export type { Sql } from './sql-client.js';
+import type { Sql } from './sql-client.js';
 
 /** int8 columns (ids) as JS numbers; refuse silently-rounded values. */
 function parseBigint(value: string): number {
@@ -26,18 +27,22 @@ export interface OpenOptions {
   /** Connections in the pool; a pass uses 1 (its chunks go one after another). */
   max?: number;
   applicationName?: string;
-  /** Called when postgres.js reports a connection closed (the server ended it, the socket broke, or sql.end()). */
-  onClose?: () => void;
+  /** Called when postgres.js reports a connection closed (the server ended it, the socket broke, or sql.end()), saying whether a transaction was open on it. */
+  onClose?: (inTransaction: boolean) => void;
   /** Called for every statement sent (the pass report counts them). */
   onStatement?: () => void;
   /** Bound every statement by the connection's QUERY_TIMEOUT (default); migrate's index builds are not. */
   bounded?: boolean;
+  /** Where the connection's secrets are remembered (so no output shows them) and libpq's warnings go. */
+  output: Output;
 }
 
-export function open(config: ConnectionConfig, options: OpenOptions = {}): Sql {
-  addUrlSecret(config.databaseUrl);
-  addSecret(process.env.PGPASSWORD);
-  addSecret(config.tls?.keyPassword);
+export function open(config: ConnectionConfig, options: OpenOptions): Sql {
+  const activity: Activity = { transactions: 0 };
+  const { redactor } = options.output;
+  redactor.addUrl(config.databaseUrl);
+  redactor.add(process.env.PGPASSWORD);
+  redactor.add(config.tls?.keyPassword);
   const target = connectionTarget(config);
   const settings = {
     max: options.max ?? 1,
@@ -51,7 +56,7 @@ export function open(config: ConnectionConfig, options: OpenOptions = {}): Sql {
     // needs (a generic plan cannot see the size of the unnest() arrays).
     prepare: false,
     onnotice: () => undefined,
-    onclose: () => options.onClose?.(),
+    onclose: () => options.onClose?.(activity.transactions > 0),
     debug: () => options.onStatement?.(),
     // the only startup parameter besides user, database and client_encoding: every pooler accepts it
     connection: { application_name: options.applicationName ?? 'polycomm-analyzer' },
@@ -65,12 +70,12 @@ export function open(config: ConnectionConfig, options: OpenOptions = {}): Sql {
     ...(config.hostaddr ? { host: config.hostaddr } : {}),
     // libpq's order: the URL's password, PGPASSWORD, then the password file
     ...(passwordOf(config.databaseUrl) || process.env.PGPASSWORD !== undefined ? {} : {
-      pass: passfilePassword(config.passfile, target, (line) => process.stderr.write(`analyzer: ${redact(line)}\n`), addSecret),
+      pass: passfilePassword(config.passfile, target, (line) => options.output.error(line), (password) => redactor.add(password)),
     }),
   };
   const url = postgresJsUrl(config.databaseUrl);
   const sql = (url ? postgres(url, settings) : postgres(settings)) as unknown as Sql;
   const limits = options.bounded === false ? { queryMs: 0, cancelMs: 0 } : { queryMs: config.queryTimeout * 1000, cancelMs: config.cancelTimeout * 1000 };
   // a server that answers nothing, not even a cancel: end the connection, so everything waiting on it fails now
-  return guardQueries(sql, limits, () => void sql.end({ timeout: 0 }).catch(() => undefined));
+  return guardQueries(sql, limits, () => void sql.end({ timeout: 0 }).catch(() => undefined), activity);
 }

@@ -7,7 +7,7 @@
 // the caller sees a QueryTimeout, like a statement_timeout. A server that
 // does not answer the cancel either within `cancelMs` is taken as gone:
 // ServerSilent, and the connection is ended.
-import type { Sql } from './db.js';
+import type { Sql } from './sql-client.js';
 
 export interface QueryLimits {
   /** How long a statement may go without an answer, ms; 0 = no limit. */
@@ -73,6 +73,29 @@ export function withDeadline<T>(pending: Pending<T>, limits: QueryLimits, onSile
   });
 }
 
+/** Work given up on at its deadline. */
+export class DeadlineExceeded extends Error {
+  readonly code = 'DEADLINE_EXCEEDED';
+}
+
+/**
+ * Gives `work` at most `ms`: past it, `cancel` is called (to stop what is
+ * given up on: a statement's CancelRequest) and the result is a
+ * DeadlineExceeded naming `what`. The timer keeps nothing alive on its own.
+ */
+export function within<T>(ms: number, what: string, work: PromiseLike<T>, cancel?: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      cancel?.();
+      reject(new DeadlineExceeded(`${what}: no answer within ${seconds(ms)}`));
+    }, ms);
+    timer.unref();
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
+
 /** The parts of a postgres.js Query used here; `canceller` is its internal cancel, whose promise Query.cancel() drops. */
 interface DriverQuery<T> extends Promise<T> {
   canceller?: ((query: DriverQuery<T>) => Promise<void>) | null;
@@ -82,12 +105,24 @@ interface DriverQuery<T> extends Promise<T> {
 function pendingQuery<T>(query: DriverQuery<T>, then: Promise<T>['then']): Pending<T> {
   return {
     subscribe: (resolve, reject) => void then(resolve, reject),
-    cancel: () => {
-      const canceller = query.canceller;
-      query.canceller = null;
-      canceller?.(query).catch(() => undefined);
-    },
+    cancel: () => cancelQuery(query),
   };
+}
+
+/** postgres.js's cancel, whose promise Query.cancel() drops: a failed cancel request must not be an unhandled rejection. */
+function cancelQuery<T>(query: DriverQuery<T>): void {
+  const canceller = query.canceller;
+  query.canceller = null;
+  canceller?.(query).catch(() => undefined);
+}
+
+/** How a guarded client is asked to cancel its statement in flight. */
+const CANCEL_RUNNING = Symbol('cancel the statement in flight');
+
+/** Cancels the statement in flight on a client made by guardQueries (outside a transaction), if there is one. */
+export function cancelRunning(sql: Sql): void {
+  const cancel = (sql as unknown as Record<symbol, unknown>)[CANCEL_RUNNING];
+  if (typeof cancel === 'function') (cancel as () => void)();
 }
 
 const isTemplate = (args: unknown[]): boolean => Array.isArray((args[0] as { raw?: unknown } | undefined)?.raw);
@@ -106,7 +141,12 @@ const isTemplate = (args: unknown[]): boolean => Array.isArray((args[0] as { raw
  *   statements there still go out together.
  * Fragments (a query inside another) are never awaited and stay as they are.
  */
-export function guardQueries(sql: Sql, limits: QueryLimits, onSilentConnection: (error: ServerSilent) => void): Sql {
+/** What a connection is doing: transactions open on it now (told to whoever sees it close). */
+export interface Activity {
+  transactions: number;
+}
+
+export function guardQueries(sql: Sql, limits: QueryLimits, onSilentConnection: (error: ServerSilent) => void, activity: Activity = { transactions: 0 }): Sql {
   // once the server is taken as gone, every failure on this connection is that, whatever the driver then says
   let silence: ServerSilent | undefined;
   const onSilent = (error: ServerSilent) => {
@@ -117,6 +157,7 @@ export function guardQueries(sql: Sql, limits: QueryLimits, onSilentConnection: 
     throw silence ?? error;
   };
   let tail: Promise<unknown> = Promise.resolve();
+  let running: DriverQuery<unknown> | undefined;
   const oneAtATime = <T>(start: () => Promise<T>): Promise<T> => {
     const run = tail.then(start, start);
     tail = run.catch(() => undefined);
@@ -129,7 +170,11 @@ export function guardQueries(sql: Sql, limits: QueryLimits, onSilentConnection: 
     // the query runs when first awaited: its wait is bounded from then on
     query.then = function <A = T, B = never>(onfulfilled?: ((value: T) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null) {
       const start = () => withDeadline(pendingQuery(query, then), limits, onSilent);
-      raced ??= serial ? oneAtATime(start) : start();
+      const startAlone = () => {
+        running = query as DriverQuery<unknown>;
+        return start().finally(() => (running = undefined));
+      };
+      raced ??= serial ? oneAtATime(startAlone) : start();
       return raced.then(onfulfilled, onrejected);
     } as Promise<T>['then'];
     return query;
@@ -144,8 +189,12 @@ export function guardQueries(sql: Sql, limits: QueryLimits, onSilentConnection: 
       if (property === 'unsafe' || property === 'file') {
         return (...args: unknown[]) => bound((value as (...a: unknown[]) => DriverQuery<unknown>).apply(object, args), serial);
       }
+      if (property === CANCEL_RUNNING) return () => running && cancelQuery(running);
       if (property === 'begin') {
-        return (...args: unknown[]) => oneAtATime(() => boundTransaction(object, args, (tx) => wrap(tx, false), limits, onSilent)).catch(explain);
+        return (...args: unknown[]) => oneAtATime(() => {
+          activity.transactions++;
+          return boundTransaction(object, args, (tx) => wrap(tx, false), limits, onSilent).finally(() => activity.transactions--);
+        }).catch(explain);
       }
       return value;
     },

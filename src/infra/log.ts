@@ -1,19 +1,27 @@
 // winston: JSON lines on stdout (or readable text on a TTY), plus an optional
-// daily-rotated file. Every line passes through redact().
+// daily-rotated file. Every line passes through the command's Redactor, and
+// the console lines through its Output (so the progress line never mixes in).
 import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
 import type { LogConfig } from './config.js';
-import { redact } from './redact.js';
+import { within } from './deadline.js';
+import { Writable } from 'node:stream';
+import type { Output } from './output.js';
+import type { Redactor } from './redact.js';
 
 export type Logger = winston.Logger;
 
-const redactFormat = winston.format((info) => {
-  info.message = redact(String(info.message));
-  for (const key of Object.keys(info)) {
-    const value = info[key];
-    if (typeof value === 'string' && key !== 'message') info[key] = redact(value);
-  }
+/** Every string of the entry, nested ones too (a report's errors), with the secrets hidden. */
+const redactFormat = (redactor: Redactor) => winston.format((info) => {
+  for (const key of Object.keys(info)) info[key] = redactor.redactDeep(info[key]);
   return info;
+})();
+
+/** The console lines, handed to the Output. */
+const consoleStream = (output: Output) => new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    void output.print(chunk.toString()).then(() => done());
+  },
 });
 
 const textFormat = winston.format.printf((info) => {
@@ -31,11 +39,11 @@ export interface LogHandle {
   close(): Promise<void>;
 }
 
-export function createLogger(config: LogConfig, isTTY = Boolean(process.stdout.isTTY)): LogHandle {
-  const json = config.logFormat ? config.logFormat === 'json' : !isTTY;
-  const base = winston.format.combine(winston.format.timestamp(), redactFormat());
+export function createLogger(config: LogConfig, output: Output): LogHandle {
+  const json = config.logFormat ? config.logFormat === 'json' : !output.stdoutIsTTY;
+  const base = winston.format.combine(winston.format.timestamp(), redactFormat(output.redactor));
   const transports: winston.transport[] = [
-    new winston.transports.Console({ format: json ? winston.format.json() : textFormat }),
+    new winston.transports.Stream({ stream: consoleStream(output), format: json ? winston.format.json() : textFormat }),
   ];
   let file: DailyRotateFile | undefined;
   if (config.logDir) {
@@ -54,7 +62,6 @@ export function createLogger(config: LogConfig, isTTY = Boolean(process.stdout.i
     logger,
     close: async () => {
       // never hang the exit on a transport that does not report back
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
       const flushed = (async () => {
         const ended = new Promise<void>((resolve) => logger.once('finish', () => resolve()));
         logger.end();
@@ -64,7 +71,7 @@ export function createLogger(config: LogConfig, isTTY = Boolean(process.stdout.i
         const stream = (file as unknown as { logStream?: { end(cb: () => void): void } } | undefined)?.logStream;
         if (stream) await new Promise<void>((resolve) => stream.end(() => resolve()));
       })();
-      await Promise.race([flushed, timeout]);
+      await within(2000, 'flushing the log', flushed).catch(() => undefined);
     },
   };
 }

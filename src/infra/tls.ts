@@ -2,8 +2,8 @@
 // the SSLRequest probe that tells whether a server speaks TLS at all, and
 // certificate errors in words.
 import { isIP, Socket } from 'node:net';
-import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
-import type { ConnectionConfig, SslMode } from './config.js';
+import { checkServerIdentity, createSecureContext, type ConnectionOptions } from 'node:tls';
+import { ConfigError, type ConnectionConfig, type SslMode, type TlsConfig } from './config.js';
 import type { Target } from './connection-target.js';
 
 /** sslmode as libpq means it, as postgres.js's `ssl` option (a TLS options object where it verifies). */
@@ -76,4 +76,15 @@ export function tlsProblem(error: unknown): string | undefined {
   if (code === 'CERT_NOT_YET_VALID') return "the server's certificate is not valid yet";
   if (/^ERR_(SSL|TLS|OSSL)_/.test(code)) return `TLS handshake failed: ${message}`;
   return undefined;
+}
+
+/** A client key that does not open or does not match its certificate is a configuration error, in one line, not a failure mid-handshake. */
+export function checkClientCertificate(tls: TlsConfig | undefined): void {
+  if (!tls?.cert || !tls.key) return;
+  try {
+    createSecureContext({ cert: tls.cert.pem, key: tls.key.pem, passphrase: tls.keyPassword });
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/^error:[0-9A-F]+:/i, '');
+    throw new ConfigError(`cannot use the client certificate ${tls.cert.path} with the key ${tls.key.path}: ${reason}`);
+  }
 }

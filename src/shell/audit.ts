@@ -6,7 +6,7 @@
 // device whose edges are not settled (windowEdges: no quiet gap between the
 // rows that matter and the window's edge) or whose compared tasks link rows
 // outside it, until the groups it compares are rebuilt whole.
-import { auditDevice, windowEdges, type AuditInput, type DeviceAudit, type Micros, type ReadyDevice, type Settings, type Span } from '../core/index.js';
+import { auditDevice, windowEdges, type AuditInput, type Scratch, type DeviceAudit, type Micros, type ReadyDevice, type Settings, type Span } from '../core/index.js';
 import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/log.js';
 import { firstChunkSize, nextChunkSize, type ChunkBounds } from './chunks.js';
@@ -30,6 +30,8 @@ export interface AuditContext {
   bounds: ChunkBounds;
   /** Told after each chunk with the rows it loaded (progress on long periods). */
   chunkDone?: (devices: number, rows: number) => void;
+  /** The core's scratch memory, reused from device to device and released after each chunk. */
+  scratch: Scratch;
 }
 
 /** One device's audit and how its window came to be. */
@@ -65,6 +67,7 @@ export async function auditDevices(ctx: AuditContext, devices: readonly ReadyDev
     next += chunk.length;
     const { results, rows } = await ctx.sql.begin('isolation level repeatable read read only', (tx) => auditChunk(ctx, tx as unknown as Sql, chunk));
     size = nextChunkSize(ctx.bounds, size, chunk.length, rows);
+    ctx.scratch.release();
     results.forEach(onDevice);
     ctx.chunkDone?.(chunk.length, rows);
   }
@@ -86,7 +89,7 @@ async function auditChunk(ctx: AuditContext, sql: Sql, chunk: readonly ReadyDevi
     for (const st of pending) {
       st.rounds++;
       const input = inputs.get(st.device.id)!;
-      st.result = auditDevice({ ...input, invalidLinks: st.invalidLinks }, ctx.settings, ctx.now, ctx.period);
+      st.result = auditDevice({ ...input, invalidLinks: st.invalidLinks }, ctx.settings, ctx.now, ctx.period, ctx.scratch);
       if (widen(st, input, ctx.settings.timedeltaCheck)) again.add(st);
       else if (st.result.unresolvedLinks.some((id) => !st.missingLinks.has(id) && !st.invalidLinks.has(id))) lookups.push(st);
     }

@@ -5,6 +5,7 @@
 import { selectReady, type Mode } from '../core/index.js';
 import { readNow } from '../infra/clock.js';
 import { describeError } from '../infra/db-errors.js';
+import { cancelRunning, within } from '../infra/deadline.js';
 import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/log.js';
 import { pendingBacklog, type BacklogRow } from '../sql/backlog.js';
@@ -22,19 +23,12 @@ export interface BacklogSettings {
 
 /** The backlog of the mode, or null (logged) when it cannot be read in time. */
 export async function readBacklog(sql: Sql, settings: BacklogSettings, logger: Logger): Promise<PassBacklog | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${BACKLOG_TIMEOUT_MS} ms`)), BACKLOG_TIMEOUT_MS);
-    timer.unref();
-  });
   try {
-    const row = await Promise.race([modeBacklog(sql, settings.mode), deadline]);
+    const row = await within(BACKLOG_TIMEOUT_MS, 'reading the pending backlog', modeBacklog(sql, settings.mode), () => cancelRunning(sql));
     return toBacklog(row, readNow(settings.timezone, settings.now));
   } catch (error) {
     logger.warn(`could not read the pending backlog after the pass: ${describeError(error)} (left out of the report and metrics)`);
     return null;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,11 +1,9 @@
 // What `analyzer explain` prints, as one document: the core's Explanation (and
 // for --task the TaskExplanation) plus the device and settings it was made
-// with. Text, JSON and HTML are three views of this one document.
+// with. Text, JSON and HTML are three views of this one document
+// (explain-views.ts picks one).
 import { formatMicros } from '../core/index.js';
 import type { Explanation, Mode, TaskExplanation } from '../core/index.js';
-import { renderExplanation } from './explanation-text.js';
-import { renderTaskExplanation } from './task-text.js';
-import { renderHtml } from './explanation-html.js';
 
 export type ExplainFormat = 'text' | 'json' | 'html';
 export const EXPLAIN_FORMATS: readonly ExplainFormat[] = ['text', 'json', 'html'];
@@ -56,13 +54,6 @@ export function renderHeader(doc: ExplainDocument): string {
 export function renderJson(doc: ExplainDocument): string {
   const task = doc.task === undefined ? undefined : { ...doc.task, explanation: undefined };
   return JSON.stringify({ ...doc, task }, null, 2) + '\n';
-}
-
-export function renderDocument(doc: ExplainDocument, format: ExplainFormat): string {
-  if (format === 'json') return renderJson(doc);
-  if (format === 'html') return renderHtml(doc);
-  const body = doc.task === undefined ? renderExplanation(doc.explanation) : renderTaskExplanation(doc.task);
-  return renderHeader(doc) + body;
 }
 
 /** 'YYYY-MM-DD HH:MM:SS' or 'NULL'. */

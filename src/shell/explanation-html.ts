@@ -16,6 +16,7 @@ import { renderHeader } from './explain-document.js';
 import { renderExplanation } from './explanation-text.js';
 import { renderTaskExplanation } from './task-text.js';
 import { escapeHtml, htmlPage } from './html-page.js';
+import { shortDuration } from './duration.js';
 
 const PX_PER_SECOND = 0.5;
 const MIN_GAP = 16;
@@ -37,12 +38,6 @@ const n1 = (x: number): string => (Math.round(x * 10) / 10).toString();
 const title = (lines: string[]): string => `<title>${esc(lines.join('\n'))}</title>`;
 const times = (local: number, moscow: number): string => `${formatMicros(local)} local, ${formatMicros(moscow)} Moscow`;
 
-function duration(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.round(s / 60)} min`;
-  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
-}
 
 function groupLabel(g: ExplainedGroup, taskId: number | null): string {
   const type = g.taskType === null ? 'no task (clean)' : `${TASK_TYPE_NAMES[g.taskType] ?? '?'} (${g.taskType})`;
@@ -52,7 +47,7 @@ function groupLabel(g: ExplainedGroup, taskId: number | null): string {
 function cutLabel(e: Explanation, group: number): string {
   const cut = e.cuts.find((c) => c.group === group);
   if (cut === undefined) return '';
-  return cut.reason === 'receipt' ? 'R8.1 after receipt' : `R8.2 gap ${duration(cut.gapSeconds)}`;
+  return cut.reason === 'receipt' ? 'R8.1 after receipt' : `R8.2 gap ${shortDuration(cut.gapSeconds)}`;
 }
 
 interface Anchor {
@@ -272,7 +267,7 @@ function axisSvg(e: Explanation, l: Layout, y: number): string {
   const out = [`<line x1="${LEFT}" y1="${y}" x2="${n1(l.right - 4)}" y2="${y}" stroke="#263238"/>`];
   for (const b of l.breaks) {
     const m = (b.x0 + b.x1) / 2;
-    out.push(`<g class="axis-break"><path d="M${n1(m - 6)} ${y + 5} L${n1(m - 2)} ${y - 5} M${n1(m + 2)} ${y + 5} L${n1(m + 6)} ${y - 5}" stroke="#263238" stroke-width="1.5"/>${title([`${duration(b.seconds)} without events, drawn shorter`])}</g>`);
+    out.push(`<g class="axis-break"><path d="M${n1(m - 6)} ${y + 5} L${n1(m - 2)} ${y - 5} M${n1(m + 2)} ${y + 5} L${n1(m + 6)} ${y - 5}" stroke="#263238" stroke-width="1.5"/>${title([`${shortDuration(b.seconds)} without events, drawn shorter`])}</g>`);
   }
   if (l.anchors.length === 0) return out.join('');
   const first = (l.anchors[0] as Anchor).t;

@@ -18,12 +18,9 @@ import {
   appliedMigrations, createMigrationTable, dropIndexConcurrently, indexState, migrationTableExists, objectPresent, recordMigration,
   type AppliedMigration, type IndexState,
 } from '../sql/migration-state.js';
-import { acquireMigrationLock, LOCK_TIMINGS, type LockTimings, type MigrationLock } from './migration-lock.js';
+import { acquireMigrationLock, LOCK_TIMINGS, type LockTimings, type MigrateLog, type MigrationLock } from './migration-lock.js';
 
-export interface MigrateLog {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-}
+export type { MigrateLog } from './migration-lock.js';
 
 export interface MigrateOptions {
   /** lock_timeout (ms) under which a transactional step requests its locks */

@@ -21,7 +21,12 @@
 import type { Sql } from '../infra/db.js';
 import { describeError } from '../infra/db-errors.js';
 import { migrationLockHolder } from '../sql/migration-state.js';
-import type { MigrateLog } from './migrate.js';
+
+/** Where migrate says what it does (a logger). */
+export interface MigrateLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
 
 /** 0x50434d31, 'PCM1': written as 1346587953 in the statement that takes it (sent without parameters). */
 export const MIGRATION_LOCK = 0x5043_4d31;

@@ -4,6 +4,7 @@
 // ended, whether its connection was seen closing, a stop signal) and asks.
 import { DatabaseUnreachable, describeError, isConnectionCode } from '../infra/db-errors.js';
 import { ServerSilent } from '../infra/deadline.js';
+import postgres from 'postgres';
 import { EXIT } from '../infra/exit-codes.js';
 
 /** How the pass's work came to an end, as the command saw it. */
@@ -39,6 +40,13 @@ export interface Evidence {
   signal: string | undefined;
   /** postgres.js reported the pass's connection closed while the pass ran */
   connectionClosed: boolean;
+  /** ... and a transaction was open on it then */
+  closedInTransaction?: boolean;
+}
+
+interface ConnectionEvidence {
+  closed: boolean;
+  closedInTransaction: boolean;
 }
 
 /** Errors after which this session (and its locks) cannot go on. */
@@ -49,11 +57,16 @@ export function isConnectionLost(error: unknown): boolean {
   return error instanceof PassAborted || error instanceof ServerSilent || isConnectionCode(error);
 }
 
-/** Thrown from inside postgres.js (its stack starts in the driver's files). */
-function fromDriver(error: unknown): boolean {
-  const stack = error instanceof Error ? error.stack ?? '' : '';
-  const firstFrame = stack.split('\n').find((line) => line.trimStart().startsWith('at ')) ?? '';
-  return /[\\/]node_modules[\\/]postgres[\\/]/.test(firstFrame);
+/**
+ * The driver's own failure after it reported the connection closed: an error
+ * of its class, or, when the connection closed under an open transaction, the
+ * TypeError postgres.js 3.4.9 throws from its write timer then
+ * (porsager/postgres#1208). Decided by class and evidence, never by stack text.
+ */
+function driverFailure(ending: PassEnding & { error: unknown }, connection: ConnectionEvidence): boolean {
+  if (!connection.closed) return false;
+  if (ending.kind === 'uncaught' && ending.error instanceof TypeError) return connection.closedInTransaction;
+  return ending.error instanceof postgres.PostgresError;
 }
 
 /**
@@ -78,7 +91,8 @@ function unexpected(error: unknown): FatalError {
  * loop empties: those are a lost connection only when the driver reported the
  * connection closed; an exception from anywhere else is what it is.
  */
-export function diagnose(ending: PassEnding, connectionClosed: boolean): FatalError | undefined {
+export function diagnose(ending: PassEnding, connectionClosed: boolean, closedInTransaction = false): FatalError | undefined {
+  const connection = { closed: connectionClosed, closedInTransaction };
   switch (ending.kind) {
     case 'completed':
     case 'grace-expired':
@@ -92,7 +106,7 @@ export function diagnose(ending: PassEnding, connectionClosed: boolean): FatalEr
       const { error } = ending;
       // a bare socket error ("read ECONNRESET") says what broke, not what it means
       if (error instanceof PassAborted) return { kind: 'connection-lost', message: error.message };
-      if (isConnectionLost(error) || (connectionClosed && fromDriver(error))) {
+      if (isConnectionLost(error) || driverFailure(ending, connection)) {
         return { kind: 'connection-lost', message: `connection lost: ${describeError(error)}` };
       }
       if (ending.kind === 'threw' && isExpected(error)) return { kind: 'error', message: describeError(error) };
@@ -102,7 +116,7 @@ export function diagnose(ending: PassEnding, connectionClosed: boolean): FatalEr
 }
 
 export function decideOutcome(evidence: Evidence): PassOutcome {
-  const fatal = diagnose(evidence.ending, evidence.connectionClosed);
+  const fatal = diagnose(evidence.ending, evidence.connectionClosed, evidence.closedInTransaction);
   const { failedDevices, signal } = evidence;
   if (signal !== undefined) return { status: 'interrupted', signal, fatal, failedDevices };
   if (fatal || failedDevices > 0) return { status: 'failed', fatal, failedDevices };

@@ -7,7 +7,7 @@
 // through a transaction pooler. Each step returns what it did; the pass adds
 // it to the tally the report is built from.
 import type { PassConfig } from '../infra/config.js';
-import { analyzeDevice, formatMicros, releaseScratch, selectReady, type DeviceInput, type DevicePlan, type Micros, type ReadyDevice, type Settings } from '../core/index.js';
+import { analyzeDevice, formatMicros, Scratch, selectReady, type DeviceInput, type DevicePlan, type Micros, type ReadyDevice, type Settings } from '../core/index.js';
 import { firstChunkSize, nextChunkSize, type ChunkBounds } from './chunks.js';
 import { countNewRows, longestTable, planRows, sliceRows } from '../sql/plan-rows.js';
 import { describeError } from '../infra/db-errors.js';
@@ -34,6 +34,8 @@ export interface PassContext {
   stop: { requested: boolean };
   /** Told after each chunk (README "Monitoring": progress on long passes). */
   progress?: PassProgress;
+  /** The core's scratch memory, reused from device to device and released after each chunk. */
+  scratch: Scratch;
 }
 
 const elapsed = (since: number) => Math.round(performance.now() - since);
@@ -224,7 +226,7 @@ async function runAttempt(ctx: PassContext, issueTypes: Set<number>, claim: Clai
     attempt.failed.push(...analyzed.failed);
     attempt.plans = analyzed.plans;
     attempt.durationsMs.analyze = analyzed.ms;
-    releaseScratch(); // the core's scratch memory of this chunk's biggest device is not kept to the end of the pass
+    ctx.scratch.release(); // the core's scratch memory of this chunk's biggest device is not kept to the end of the pass
     writeStarted = performance.now();
     if (!ctx.config.dryRun) await writePlans(ctx, tx, analyzed.plans.filter(hasWrites));
   }).finally(() => {
@@ -273,7 +275,7 @@ function analyzeChunk(ctx: PassContext, settings: Settings, devices: ReadyDevice
     if (!input) continue; // its load failed, and was reported
     let plan: DevicePlan;
     try {
-      plan = analyzeDevice(input, settings, ctx.now);
+      plan = analyzeDevice(input, settings, ctx.now, ctx.scratch);
     } catch (error) {
       failed.push(fail(ctx, device.id, `analysis failed: ${describeError(error)}`));
       continue;

@@ -4,8 +4,9 @@
 // -f` shows the pass is alive. The figures come from the pass report; the
 // pass tells only how many events each chunk loaded.
 import type { LogConfig, ObservabilityConfig } from '../infra/config.js';
-import type { Logger } from '../infra/log.js';
+import type { Io } from './session.js';
 import type { PassReport } from './report.js';
+import { clockDuration } from './duration.js';
 
 /** What the pass loop calls: after each chunk, with the pending rows the chunk loaded. */
 export interface PassProgress {
@@ -51,49 +52,34 @@ export function progressFigures(report: ProgressSource, events: number, elapsedM
   };
 }
 
-const clock = (s: number) => {
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(Math.floor(s % 60)).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
-};
 
 /** Pure: the one-line text, for the terminal and the log message alike. */
 export function progressText(f: ProgressFigures): string {
   const pct = f.devicesReady > 0 ? ` (${Math.floor((100 * f.devicesDone) / f.devicesReady)}%)` : '';
-  const eta = f.etaSeconds === null ? '' : `, about ${clock(f.etaSeconds)} left`;
-  return `${f.mode}: devices ${f.devicesDone}/${f.devicesReady}${pct}, ${f.events} events, ${f.eventsPerSecond} events/s, elapsed ${clock(f.elapsedSeconds)}${eta}`;
+  const eta = f.etaSeconds === null ? '' : `, about ${clockDuration(f.etaSeconds)} left`;
+  return `${f.mode}: devices ${f.devicesDone}/${f.devicesReady}${pct}, ${f.events} events, ${f.eventsPerSecond} events/s, elapsed ${clockDuration(f.elapsedSeconds)}${eta}`;
 }
 
-const CLEAR = '\r\x1b[2K';
 const REDRAW_MS = 1000;
 const MIN_DRAW_GAP_MS = 200;
 
-type Write = NodeJS.WriteStream['write'];
-/** A stream's write function as it is, unbound: called with the stream as `this` and put back on close. */
-const writeOf = (stream: { write: Write }): Write => stream.write;
-
-export interface ProgressStreams {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-}
-
 /** Starts the progress display the configuration and the terminals call for. */
-export function startProgress(
-  report: ProgressSource,
-  config: ObservabilityConfig & Pick<LogConfig, 'logFormat'>,
-  logger: Logger,
-  streams: ProgressStreams = { stdout: process.stdout, stderr: process.stderr },
-): ProgressHandle {
+export function startProgress(report: ProgressSource, config: ObservabilityConfig & Pick<LogConfig, 'logFormat'>, io: Io): ProgressHandle {
+  const { logger, output } = io;
   const started = performance.now();
   let events = 0;
   const figures = () => progressFigures(report, events, performance.now() - started);
-  const tty = streams.stdout.isTTY ? streams.stdout : streams.stderr.isTTY ? streams.stderr : undefined;
-  const json = config.logFormat ? config.logFormat === 'json' : !streams.stdout.isTTY;
-  const line = tty ? terminalLine(tty, [streams.stdout, streams.stderr].filter((s) => s.isTTY)) : undefined;
+  const terminal = output.statusTerminal();
+  const json = config.logFormat ? config.logFormat === 'json' : !output.stdoutIsTTY;
+  let lastDraw = -Infinity;
+  const draw = (minGapMs = 0) => {
+    if (!terminal || performance.now() - lastDraw < minGapMs) return;
+    lastDraw = performance.now();
+    output.showStatus(terminal, progressText(figures()));
+  };
   const timers: NodeJS.Timeout[] = [];
-  if (line) timers.push(setInterval(() => line.draw(progressText(figures())), REDRAW_MS));
-  if ((json || !line) && config.progressInterval > 0) {
+  if (terminal) timers.push(setInterval(() => draw(), REDRAW_MS));
+  if ((json || !terminal) && config.progressInterval > 0) {
     timers.push(setInterval(() => {
       const f = figures();
       logger.info(`progress ${progressText(f)}`, { progress: f });
@@ -103,51 +89,11 @@ export function startProgress(
   return {
     chunkDone(loaded: number) {
       events += loaded;
-      line?.draw(progressText(figures()), MIN_DRAW_GAP_MS);
+      draw(MIN_DRAW_GAP_MS);
     },
     stop() {
       timers.forEach((t) => clearInterval(t));
-      line?.close();
-    },
-  };
-}
-
-/**
- * One line at the bottom of the terminal. Anything else written to the
- * terminal's streams (log lines, errors) clears it first and redraws it after,
- * so the line never mixes into them.
- */
-function terminalLine(target: NodeJS.WriteStream, terminals: NodeJS.WriteStream[]) {
-  let shown = '';
-  let lastDraw = -Infinity;
-  const originals = new Map<NodeJS.WriteStream, Write>();
-  const raw = (text: string) => {
-    const original = originals.get(target);
-    return original ? original.call(target, text) : target.write(text);
-  };
-  const fit = (text: string) => text.slice(0, Math.max(20, (target.columns || 80) - 1));
-  for (const stream of terminals) {
-    const original = writeOf(stream);
-    originals.set(stream, original);
-    stream.write = function (this: NodeJS.WriteStream, ...args: Parameters<Write>) {
-      if (shown) raw(CLEAR);
-      const result = original.apply(stream, args);
-      if (shown) raw(fit(shown));
-      return result;
-    } as Write;
-  }
-  return {
-    draw(text: string, minGapMs = 0) {
-      const now = performance.now();
-      if (now - lastDraw < minGapMs) return;
-      lastDraw = now;
-      shown = text;
-      raw(CLEAR + fit(text));
-    },
-    close() {
-      if (shown) raw(CLEAR);
-      shown = '';
-      for (const [stream, original] of originals) stream.write = original;
+      if (terminal) output.clearStatus();
     },
   };
 }

@@ -2,11 +2,12 @@
 // polycomm_analyzer, grouped by mode) and/or a *.prom file for node_exporter's
 // textfile collector. Monitoring must never cost the pass: a failure here is a
 // warning, never an exit code, and a push waits at most PUSH_TIMEOUT_MS.
-import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomically } from './files.js';
 import { Pushgateway } from 'prom-client';
 import type { ObservabilityConfig } from '../infra/config.js';
 import { describeError } from '../infra/db-errors.js';
+import { within } from '../infra/deadline.js';
 import type { Logger } from '../infra/log.js';
 import { buildRegistry, lastSuccessIn, metricsText } from './metrics.js';
 import type { PassReport } from './report.js';
@@ -26,19 +27,12 @@ export async function publishMetrics(report: PassReport, config: ObservabilityCo
 
 async function pushMetrics(report: PassReport, url: string, logger: Logger): Promise<void> {
   const gateway = new Pushgateway(url, { timeout: PUSH_TIMEOUT_MS }, buildRegistry(report));
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${PUSH_TIMEOUT_MS} ms`)), PUSH_TIMEOUT_MS);
-    timer.unref();
-  });
   try {
     // add semantics: a failed pass's push leaves last_success_timestamp_seconds as it was
-    await Promise.race([gateway.pushAdd({ jobName: PUSH_JOB, groupings: { mode: report.mode } }), deadline]);
+    await within(PUSH_TIMEOUT_MS, `pushing the metrics to ${url}`, gateway.pushAdd({ jobName: PUSH_JOB, groupings: { mode: report.mode } }));
     logger.info(`metrics pushed to ${url}`, { pushgateway: url });
   } catch (error) {
     logger.warn(`could not push the metrics to the Pushgateway ${url}: ${describeError(error)} (the pass's outcome is unchanged)`, { pushgateway: url });
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -47,14 +41,11 @@ async function pushMetrics(report: PassReport, url: string, logger: Logger): Pro
  * rename). A pass that did not succeed keeps the file's previous last success.
  */
 async function writeMetricsFile(report: PassReport, path: string, logger: Logger): Promise<void> {
-  const temporary = `${path}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
   try {
     const previousLastSuccess = report.status === 'succeeded' ? undefined : previousSuccess(path, report.mode);
-    writeFileSync(temporary, await metricsText(report, { previousLastSuccess }));
-    renameSync(temporary, path);
+    writeFileAtomically(path, await metricsText(report, { previousLastSuccess }));
     logger.info(`metrics written to ${path}`, { metricsFile: path });
   } catch (error) {
-    rmSync(temporary, { force: true });
     logger.warn(`could not write the metrics file ${path}: ${describeError(error)} (the pass's outcome is unchanged)`, { metricsFile: path });
   }
 }

@@ -2,7 +2,7 @@
 // the report built from the tally and the pass's outcome; one summary log
 // line, an optional JSON file with a unique name, and a short summary on a TTY.
 import type { DevicePlan, Mode } from '../core/index.js';
-import { writeJsonFile } from './json-file.js';
+import { writeJsonFile } from './files.js';
 import { fatalMessage, type PassOutcome } from './outcome.js';
 
 export interface PassReport {

@@ -6,7 +6,8 @@ import { hostname } from 'node:os';
 import type { ConnectionConfig, PassConfig } from '../infra/config.js';
 import { describeError } from '../infra/db-errors.js';
 import { open, type Sql } from '../infra/db.js';
-import type { Logger } from '../infra/log.js';
+import { DeadlineExceeded, within } from '../infra/deadline.js';
+import type { Io } from './session.js';
 import type { PassReport } from './report.js';
 import { finishRunRow } from '../sql/run-finish.js';
 import { insertRun } from '../sql/run-insert.js';
@@ -19,7 +20,7 @@ export interface RunRecord {
   startedAt: Date;
   /** To record the outcome on a connection of its own if the pass's one is stuck. */
   connection: ConnectionConfig;
-  logger: Logger;
+  io: Io;
 }
 
 /** How long the outcome may wait for the pass's connection (busy in a transaction after a stop signal). */
@@ -34,11 +35,12 @@ const MAX_ERROR_CHARS = 4000;
  * cannot be alive any more are marked failed, old rows pruned. `lifetimeSeconds`:
  * how long after now the pass has surely ended (null: no limit).
  */
-export async function startRun(sql: Sql, config: PassConfig, logger: Logger, lifetimeSeconds: number | null): Promise<RunRecord | undefined> {
+export async function startRun(sql: Sql, config: PassConfig, io: Io, lifetimeSeconds: number | null): Promise<RunRecord | undefined> {
+  const { logger } = io;
   let run: RunRecord;
   try {
     const row = await insertRun(sql, { mode: config.mode, host: hostname(), pid: process.pid, version: VERSION, expiresInSeconds: lifetimeSeconds });
-    run = { id: row.id, startedAt: row.startedAt, connection: config, logger };
+    run = { id: row.id, startedAt: row.startedAt, connection: config, io };
     logger.info(`run ${row.id} recorded in analyzer_run`, { runId: row.id });
   } catch (error) {
     // the pass itself does not depend on its history: warn and go on
@@ -76,9 +78,6 @@ export function runError(report: PassReport): string | null {
   return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 3)}...` : text;
 }
 
-const timeout = (ms: number) =>
-  new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
-
 /** `sql`: the pass's connection, or undefined when it is known lost (then straight to a fresh one). */
 export async function finishRun(sql: Sql | undefined, run: RunRecord, report: PassReport): Promise<void> {
   const row = { id: run.id, status: report.status, report, error: runError(report) };
@@ -87,16 +86,16 @@ export async function finishRun(sql: Sql | undefined, run: RunRecord, report: Pa
   let reason = 'was lost';
   if (sql) {
     try {
-      const first = await Promise.race([finishRunRow(sql, row), timeout(FINISH_ON_PASS_CONNECTION_MS)]);
-      if (first !== 'timeout') return;
-      reason = 'is busy';
+      // not cancelled past the limit: it waits behind the device in flight, which the server rolls back when the process ends
+      await within(FINISH_ON_PASS_CONNECTION_MS, "recording the run on the pass's connection", finishRunRow(sql, row));
+      return;
     } catch (error) {
-      reason = `failed (${describeError(error)})`;
+      reason = error instanceof DeadlineExceeded ? 'is busy' : `failed (${describeError(error)})`;
     }
   }
-  run.logger.warn(`the pass's connection ${reason}: recording run ${run.id} on a separate connection`);
+  run.io.logger.warn(`the pass's connection ${reason}: recording run ${run.id} on a separate connection`);
   // briefly: a server that went silent will not answer it either, and the next pass marks the row (expires_at)
-  const own = open({ ...run.connection, connectTimeout: FRESH_CONNECTION_S, queryTimeout: FRESH_CONNECTION_S, cancelTimeout: 1 }, { applicationName: 'polycomm-analyzer run-history' });
+  const own = open({ ...run.connection, connectTimeout: FRESH_CONNECTION_S, queryTimeout: FRESH_CONNECTION_S, cancelTimeout: 1 }, { applicationName: 'polycomm-analyzer run-history', output: run.io.output });
   try {
     await finishRunRow(own, row);
   } finally {

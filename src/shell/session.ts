@@ -8,15 +8,22 @@ import { waitForDatabase, type WaitOptions } from '../infra/db-wait.js';
 import { open, type OpenOptions, type Sql } from '../infra/db.js';
 import { EXIT } from '../infra/exit-codes.js';
 import type { Logger } from '../infra/log.js';
+import type { Output } from '../infra/output.js';
 import { setLocalTimeouts, type LocalTimeouts } from '../sql/local-timeouts.js';
 
-export type SessionOptions = OpenOptions & WaitOptions;
+/** Where a command's output goes: its log, and its lines and documents (stdout, stderr, the status line). */
+export interface Io {
+  logger: Logger;
+  output: Output;
+}
 
-export async function withDatabase<T>(config: ConnectionConfig, logger: Logger, options: SessionOptions, body: (sql: Sql) => Promise<T>): Promise<T> {
-  const sql = open(config, options);
+export type SessionOptions = Omit<OpenOptions, 'output'> & WaitOptions;
+
+export async function withDatabase<T>(config: ConnectionConfig, io: Io, options: SessionOptions, body: (sql: Sql) => Promise<T>): Promise<T> {
+  const sql = open(config, { ...options, output: io.output });
   try {
     await waitForDatabase(sql, config, (attempt, error, delay) =>
-      logger.warn('database not reachable yet, retrying', { attempt, error, retryInMs: delay }), options);
+      io.logger.warn('database not reachable yet, retrying', { attempt, error, retryInMs: delay }), options);
     return await body(sql);
   } finally {
     await sql.end({ timeout: 2 }).catch(() => undefined);
@@ -28,13 +35,13 @@ export async function withDatabase<T>(config: ConnectionConfig, logger: Logger, 
  * <command>`): its exit code, or on any error one log line, one stderr line
  * and exit 1.
  */
-export async function runCommand(command: string, config: ConnectionConfig, logger: Logger, body: (sql: Sql) => Promise<number>, options: SessionOptions = {}): Promise<number> {
+export async function runCommand(command: string, config: ConnectionConfig, io: Io, body: (sql: Sql) => Promise<number>, options: SessionOptions = {}): Promise<number> {
   try {
-    return await withDatabase(config, logger, { applicationName: `polycomm-analyzer ${command}`, ...options }, body);
+    return await withDatabase(config, io, { applicationName: `polycomm-analyzer ${command}`, ...options }, body);
   } catch (error) {
     const message = describeError(error);
-    logger.error(`${command} failed: ${message}`);
-    process.stderr.write(`analyzer: ${message}\n`);
+    io.logger.error(`${command} failed: ${message}`);
+    io.output.error(message);
     return EXIT.FAILURE;
   }
 }

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { open, type Sql as ProductSql } from '../../src/infra/db.js';
+import { Output } from '../../src/infra/output.js';
+import { Redactor } from '../../src/infra/redact.js';
 import { initdbFiles, withDatabase } from './schema.js';
 import { asRole, rolesFor } from './roles.js';
 
@@ -87,7 +89,7 @@ export interface ProductDb {
 
 export async function createProductDatabase(): Promise<ProductDb> {
   const db = await createTestDatabase();
-  const sql = open({ databaseUrl: db.url, connectTimeout: 5, statementTimeout: 0, lockTimeout: 0, queryTimeout: 15, cancelTimeout: 5, tcpKeepalive: 10 });
+  const sql = open({ databaseUrl: db.url, connectTimeout: 5, statementTimeout: 0, lockTimeout: 0, queryTimeout: 15, cancelTimeout: 5, tcpKeepalive: 10 }, { output: new Output(new Redactor()) });
   return {
     db,
     sql,

@@ -6,7 +6,8 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { parseMigrateSettings } from '../../src/infra/migrate-settings.js';
+import { MIGRATE, parseMigrateSettings } from '../../src/infra/migrate-settings.js';
+import { defaultsOf } from '../../src/infra/settings.js';
 import { migrate } from '../../src/shell/migrate.js';
 
 export const INITDB_DIR = fileURLToPath(new URL('../../docker/initdb/', import.meta.url));
@@ -39,7 +40,7 @@ export async function migrateDatabase(url: string): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => undefined, connection: { application_name: 'polycomm-analyzer migrate' } });
   const lock = postgres(url, { max: 1, onnotice: () => undefined, connection: { application_name: 'polycomm-analyzer migrate lock' } });
   try {
-    await migrate(sql, lock, parseMigrateSettings({}), silent);
+    await migrate(sql, lock, parseMigrateSettings(defaultsOf(MIGRATE)), silent);
   } finally {
     await Promise.all([sql.end(), lock.end()]);
   }

@@ -6,7 +6,13 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, parseConnection } from '../../src/infra/config.js';
+import { ConfigError } from '../../src/infra/config.js';
+import { CONNECTION } from '../../src/infra/config.js';
+import { loadConnection } from '../../src/infra/config-files.js';
+import { defaultsOf } from '../../src/infra/settings.js';
+
+/** The connection settings as the command line reads them: commander's defaults, then the files, then the checks. */
+const parseConnection = (raw: Record<string, unknown>, env: Record<string, string | undefined>) => loadConnection({ ...defaultsOf(CONNECTION), ...raw }, env);
 import { connectionTarget } from '../../src/infra/connection-target.js';
 import { postgresJsUrl } from '../../src/infra/connection-url.js';
 import { describeError } from '../../src/infra/db-errors.js';

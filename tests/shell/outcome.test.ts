@@ -62,8 +62,8 @@ describe('diagnosis: connection lost only on evidence', () => {
       .toEqual({ kind: 'connection-lost', message: 'connection lost while writing: x' });
   });
 
-  it("the driver's uncaught TypeError is a lost connection when the driver reported the connection closed", () => {
-    expect(diagnose({ kind: 'uncaught', error: driverTypeError() }, true)).toMatchObject({ kind: 'connection-lost' });
+  it("the driver's uncaught TypeError is a lost connection when the driver reported the connection closed under an open transaction", () => {
+    expect(diagnose({ kind: 'uncaught', error: driverTypeError() }, true, true)).toMatchObject({ kind: 'connection-lost' });
     // the same error with the connection still open is no proof: reported as what it is
     expect(diagnose({ kind: 'uncaught', error: driverTypeError() }, false)).toMatchObject({ kind: 'unexpected' });
   });

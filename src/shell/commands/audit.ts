@@ -4,14 +4,13 @@
 // the read-only role of `analyzer grants --read-only`); exit 0 whatever it
 // finds, 3 with --fail-on-findings when it finds something, 2 for a bad
 // period or an unknown device.
-import { writeFileSync } from 'node:fs';
 import { DateTime } from 'luxon';
-import { selectReady, type Micros, type Mode, type ReadyDevice, type Span } from '../../core/index.js';
+import { Scratch, selectReady, type Micros, type Mode, type ReadyDevice, type Span } from '../../core/index.js';
 import { readNow, wallMicros } from '../../infra/clock.js';
-import { ConfigError, defaultOf, PASS_SETTINGS, wholeNumber, type ConnectionConfig, type LogConfig, type SettingSpec } from '../../infra/config.js';
+import { ANALYSIS, ConfigError, OBSERVABILITY, parseAnalysis, parseMode, type ConnectionConfig, type LogConfig } from '../../infra/config.js';
+import { asText, flag, idList, oneOf, optional, required, valueOf, wholeNumber, type Setting } from '../../infra/settings.js';
 import { EXIT } from '../../infra/exit-codes.js';
 import { peakRssKb } from '../../infra/peak-rss.js';
-import type { Logger } from '../../infra/log.js';
 import type { Sql } from '../../infra/db.js';
 import { devicesById } from '../../sql/devices-by-id.js';
 import { selectReadyCodes } from '../../sql/ready-devices.js';
@@ -21,25 +20,36 @@ import { renderAuditText } from '../audit-text.js';
 import { renderAuditHtml } from '../audit-html.js';
 import { startProgress } from '../progress.js';
 import type { PassReport } from '../report.js';
-import { runCommand } from '../session.js';
+import { runCommand, type Io } from '../session.js';
+import { writeFileAtomically } from '../files.js';
 
 export type AuditFormat = 'text' | 'json' | 'html';
 export const AUDIT_FORMATS: readonly AuditFormat[] = ['text', 'json', 'html'];
-
-/** The pass settings an audit takes (the same values the passes ran with give the same rules). */
-const KEYS = ['lastEventTime', 'timedeltaCheck', 'timezone', 'now'];
 
 /**
  * An audit's chunks: larger than a pass's (50 devices, 20,000 rows), because
  * without an index by device and local time every chunk reads the event tables
  * through (docs/audit.md "Indexes"); 100,000 rows keep the peak near a pass's.
  */
-const CHUNK_SETTINGS: SettingSpec[] = [
-  { key: 'chunkSize', flag: '--chunk-size <devices>', env: 'AUDIT_CHUNK_SIZE', description: 'most devices audited per chunk', default: '200', parse: wholeNumber('AUDIT_CHUNK_SIZE / --chunk-size', 1) },
-  { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'AUDIT_CHUNK_EVENTS', description: 'rows a chunk aims at (bounds memory), 0 = devices only', default: '100000', parse: wholeNumber('AUDIT_CHUNK_EVENTS / --chunk-events', 0) },
-];
+const CHUNKS = {
+  chunkSize: { key: 'chunkSize', flag: '--chunk-size <devices>', env: 'AUDIT_CHUNK_SIZE', description: 'most devices audited per chunk', default: '200', read: required(wholeNumber(1)) },
+  chunkEvents: { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'AUDIT_CHUNK_EVENTS', description: 'rows a chunk aims at (bounds memory), 0 = devices only', default: '100000', read: required(wholeNumber(0)) },
+} satisfies Record<string, Setting<unknown>>;
 
-export const AUDIT_SETTINGS: SettingSpec[] = [...PASS_SETTINGS.filter((s) => KEYS.includes(s.key)), ...CHUNK_SETTINGS];
+/** The audit's own options; besides them it takes the rules' settings (ANALYSIS: the values the passes ran with give the same rules) and PROGRESS_INTERVAL. */
+export const AUDIT_OPTIONS = {
+  from: { key: 'from', flag: '--from <time>', description: 'start of the period, device-local (included)', read: required((text, name) => parseLocalTime(text, name)) },
+  to: { key: 'to', flag: '--to <time>', description: 'end of the period, device-local (excluded)', read: required((text, name) => parseLocalTime(text, name)) },
+  mode: { key: 'mode', flag: '--mode <mode>', description: 'only this mode (receipts or dwr); default both', read: optional(parseMode) },
+  device: { key: 'device', flag: '--device <id...>', description: 'only these device ids (polycomm_device.id)', read: idList(() => true, 'a device id') },
+  format: { key: 'format', flag: '--format <format>', description: 'text, json or html', default: 'text', read: required(oneOf(AUDIT_FORMATS)) },
+  out: { key: 'out', flag: '--out <file>', description: 'write there instead of stdout', read: optional(asText) },
+  failOnFindings: { key: 'failOnFindings', flag: '--fail-on-findings', description: 'exit 3 when there is a finding (CI-style checks)', read: flag },
+  around: { key: 'around', flag: '--around <seconds>', description: "seconds of each device's events loaded before and after the period at first (widened until the groups at its edges are whole)", default: '3600', read: required(wholeNumber(0)) },
+} satisfies Record<string, Setting<unknown>>;
+
+/** Every setting and option the audit command takes (src/cli.ts adds them to commander). */
+export const AUDIT_SETTINGS: Setting<unknown>[] = [...Object.values(AUDIT_OPTIONS), ...Object.values(ANALYSIS), ...Object.values(CHUNKS), OBSERVABILITY.progressInterval];
 
 export interface AuditOptions {
   period: Span;
@@ -63,38 +73,33 @@ export interface AuditOptions {
 export type AuditConfig = ConnectionConfig & LogConfig;
 
 /** A device-local wall-clock time in the forms --now accepts ('2025-05-31 00:00:00', '2025-05-31T00:00', '2025-05-31'). */
-export function parseLocalTime(text: unknown, flag: string): Micros {
-  const value = String(text ?? '').trim();
+export function parseLocalTime(text: string, flag: string): Micros {
+  const value = text.trim();
   const dt = DateTime.fromISO(value.replace(' ', 'T'), { zone: 'UTC' });
   if (value === '' || !dt.isValid) throw new ConfigError(`invalid ${flag}: '${value}' (expected a device-local time such as 2025-05-31 00:00:00)`);
   return wallMicros(dt);
 }
 
-const setting = (raw: Record<string, unknown>, key: string): unknown => raw[key] ?? defaultOf(AUDIT_SETTINGS.find((s) => s.key === key)!);
-
-/** The options as commander parsed them; a bad period is a ConfigError (exit 2). */
+/** The options as commander gave them, checked; a bad period is a ConfigError (exit 2). */
 export function parseAuditOptions(raw: Record<string, unknown>): AuditOptions {
-  const from = parseLocalTime(raw.from, '--from');
-  const to = parseLocalTime(raw.to, '--to');
+  const from = valueOf(raw, AUDIT_OPTIONS.from);
+  const to = valueOf(raw, AUDIT_OPTIONS.to);
   if (from >= to) throw new ConfigError(`invalid period: --from ${String(raw.from)} is not before --to ${String(raw.to)}`);
-  const mode = raw.mode as Mode | undefined;
-  const devices = Array.isArray(raw.device) && raw.device.length > 0 ? [...new Set(raw.device as number[])] : undefined;
+  const mode = valueOf(raw, AUDIT_OPTIONS.mode);
+  const devices = valueOf(raw, AUDIT_OPTIONS.device);
   return {
     period: { from, to },
     modes: mode === undefined ? ['receipts', 'dwr'] : [mode],
     modeGiven: mode !== undefined,
-    devices,
-    format: (raw.format ?? 'text') as AuditFormat,
-    out: raw.out === undefined ? undefined : String(raw.out),
-    failOnFindings: raw.failOnFindings === true,
-    aroundSeconds: (raw.around as number | undefined) ?? 3600,
-    lastEventTime: setting(raw, 'lastEventTime') as number,
-    timedeltaCheck: setting(raw, 'timedeltaCheck') as number,
-    timezone: setting(raw, 'timezone') as string,
-    now: setting(raw, 'now') as string | undefined,
-    chunkSize: setting(raw, 'chunkSize') as number,
-    chunkEvents: setting(raw, 'chunkEvents') as number,
-    progressInterval: (raw.progressInterval as number | undefined) ?? 30,
+    devices: devices === undefined ? undefined : [...new Set(devices)],
+    format: valueOf(raw, AUDIT_OPTIONS.format),
+    out: valueOf(raw, AUDIT_OPTIONS.out),
+    failOnFindings: valueOf(raw, AUDIT_OPTIONS.failOnFindings),
+    aroundSeconds: valueOf(raw, AUDIT_OPTIONS.around),
+    ...parseAnalysis(raw),
+    chunkSize: valueOf(raw, CHUNKS.chunkSize),
+    chunkEvents: valueOf(raw, CHUNKS.chunkEvents),
+    progressInterval: valueOf(raw, OBSERVABILITY.progressInterval),
   };
 }
 
@@ -138,16 +143,17 @@ export function renderAudit(doc: AuditDocument, format: AuditFormat): string {
   return format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : format === 'html' ? renderAuditHtml(doc) : renderAuditText(doc);
 }
 
-export function runAudit(config: AuditConfig, o: AuditOptions, logger: Logger, out: (text: string) => Promise<void>): Promise<number> {
+export function runAudit(config: AuditConfig, o: AuditOptions, io: Io): Promise<number> {
+  const { logger } = io;
   const now = readNow(o.timezone, o.now);
   const started = performance.now();
-  return runCommand('audit', config, logger, async (sql) => {
+  return runCommand('audit', config, io, async (sql) => {
     let devices: Awaited<ReturnType<typeof devicesOf>>;
     try {
       devices = await devicesOf(sql, o);
     } catch (error) {
       if (!(error instanceof UnknownDevice)) throw error;
-      process.stderr.write(`analyzer: ${error.message}\n`);
+      io.output.error(error.message);
       return EXIT.USAGE;
     }
     const acc = new AuditAccumulator({
@@ -155,7 +161,8 @@ export function runAudit(config: AuditConfig, o: AuditOptions, logger: Logger, o
       settings: { lastEventTime: o.lastEventTime, timedeltaCheck: o.timedeltaCheck, timezone: o.timezone, now, aroundSeconds: o.aroundSeconds },
     }, started);
     const tally: PassReport['devices'] = { ready: [...devices.byMode.values()].reduce((n, d) => n + d.length, 0), processed: 0, idle: 0, skippedOwnedElsewhere: 0, failed: 0, conflicts: 0 };
-    const progress = startProgress({ mode: 'audit', devices: tally }, { ...o, pushgatewayUrl: undefined, metricsFile: undefined, logFormat: config.logFormat }, logger);
+    const progress = startProgress({ mode: 'audit', devices: tally }, { ...o, pushgatewayUrl: undefined, metricsFile: undefined, logFormat: config.logFormat }, io);
+    const scratch = new Scratch();
     try {
       for (const [mode, list] of devices.byMode) {
         await auditDevices({
@@ -163,6 +170,7 @@ export function runAudit(config: AuditConfig, o: AuditOptions, logger: Logger, o
           settings: { mode, lastEventTime: o.lastEventTime, timedeltaCheck: o.timedeltaCheck },
           bounds: { maxDevices: o.chunkSize, targetEvents: o.chunkEvents },
           chunkDone: (n, rows) => { tally.processed += n; progress.chunkDone(rows); },
+          scratch,
         }, list, (r) => acc.add(mode, r.audit, r));
       }
     } finally {
@@ -172,8 +180,8 @@ export function runAudit(config: AuditConfig, o: AuditOptions, logger: Logger, o
     logger.info(`audit done: ${doc.devices.audited} devices, ${doc.tasks} tasks compared, ${doc.findings.length} findings`,
       { audit: { tasks: doc.tasks, agree: doc.agree, findings: doc.findings.length, byKind: doc.byKind, resolvedByStaff: doc.resolvedByStaff.tasks, durationMs: doc.durationMs } });
     const text = renderAudit(doc, o.format);
-    if (o.out !== undefined) writeFileSync(o.out, text);
-    else await out(text);
+    if (o.out !== undefined) writeFileAtomically(o.out, text);
+    else await io.output.print(text.endsWith('\n') ? text : text + '\n');
     return auditExitCode(doc, o.failOnFindings);
   });
 }

@@ -4,11 +4,10 @@ import type { ConnectionConfig } from '../../infra/config.js';
 import { describeError } from '../../infra/db-errors.js';
 import { open } from '../../infra/db.js';
 import { EXIT } from '../../infra/exit-codes.js';
-import type { Logger } from '../../infra/log.js';
 import type { MigrateSettings } from '../../infra/migrate-settings.js';
 import { migrate } from '../migrate.js';
 import { formatMigrationStatus, migrationStatus } from '../migration-status.js';
-import { runCommand } from '../session.js';
+import { runCommand, type Io } from '../session.js';
 
 export interface MigrateCommandOptions {
   status: boolean;
@@ -19,22 +18,22 @@ export function runMigrate(
   config: ConnectionConfig,
   settings: MigrateSettings,
   options: MigrateCommandOptions,
-  logger: Logger,
-  write: (text: string) => void = (text) => process.stdout.write(text),
+  io: Io,
 ): Promise<number> {
+  const { logger } = io;
   // The pass's STATEMENT_TIMEOUT and LOCK_TIMEOUT are not migrate's: an index
   // build may rightly take long, and migrate bounds its own lock requests
   // (MIGRATE_LOCK_TIMEOUT, per transaction).
   const own: ConnectionConfig = { ...config, statementTimeout: 0, lockTimeout: 0 };
   if (options.status) {
-    return runCommand('migrate', own, logger, async (sql) => {
+    return runCommand('migrate', own, io, async (sql) => {
       const status = await migrationStatus(sql);
-      write(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatMigrationStatus(status));
+      await io.output.print(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatMigrationStatus(status));
       return EXIT.OK;
     });
   }
-  return runCommand('migrate', own, logger, async (sql) => {
-    const lockSql = open(own, { applicationName: 'polycomm-analyzer migrate lock' });
+  return runCommand('migrate', own, io, async (sql) => {
+    const lockSql = open(own, { applicationName: 'polycomm-analyzer migrate lock', output: io.output });
     try {
       // the stderr line says what failed: 'migration failed: must be owner of table ...'
       const summary = await migrate(sql, lockSql, settings, logger).catch((error: unknown) => {

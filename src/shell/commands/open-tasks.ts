@@ -5,12 +5,12 @@
 import { DateTime } from 'luxon';
 import { ANALYZER_ISSUE_NAMES, TASK_TYPE_NAMES } from '../../core/index.js';
 import { ConfigError, type ConnectionConfig } from '../../infra/config.js';
+import { asText, flag, idList, optional, required, valueOf, wholeNumber, type Setting } from '../../infra/settings.js';
 import { EXIT } from '../../infra/exit-codes.js';
-import type { Logger } from '../../infra/log.js';
 import { openTaskCounts } from '../../sql/open-tasks-counts.js';
 import { openTasks, type OpenTaskFilter } from '../../sql/open-tasks.js';
-import { writeJsonFile } from '../json-file.js';
-import { runCommand } from '../session.js';
+import { writeJsonFile } from '../files.js';
+import { runCommand, type Io } from '../session.js';
 import { table } from '../table.js';
 
 export interface OpenTasksOptions extends OpenTaskFilter {
@@ -21,7 +21,7 @@ export interface OpenTasksOptions extends OpenTaskFilter {
 
 /** --since: a Moscow date or time, as the timestamp text the query compares with. */
 export function parseSince(value: string): string {
-  const text = String(value).trim();
+  const text = value.trim();
   const parsed = DateTime.fromISO(text.replace(' ', 'T'), { zone: 'UTC' });
   if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(text) || !parsed.isValid) {
     throw new ConfigError(`invalid --since: '${text}' (expected a Moscow date or time: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS])`);
@@ -29,17 +29,24 @@ export function parseSince(value: string): string {
   return parsed.toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS");
 }
 
-const nonEmpty = (ids: unknown) => (Array.isArray(ids) && ids.length > 0 ? (ids as number[]) : undefined);
+export const OPEN_TASKS_OPTIONS = {
+  device: { key: 'device', flag: '--device <id...>', description: 'only these device ids', read: idList(() => true, 'a device id') },
+  type: { key: 'type', flag: '--type <n...>', description: 'only these task types (1-6, R11)', read: idList((n) => n >= 1 && n <= 6, 'a task type 1-6') },
+  since: { key: 'since', flag: '--since <date>', description: 'only tasks dated (Moscow) at or after this: YYYY-MM-DD or YYYY-MM-DDTHH:MM', read: optional(parseSince) },
+  limit: { key: 'limit', flag: '--limit <n>', description: 'tasks listed, newest first (the counts are always complete)', default: '200', read: required(wholeNumber(0)) },
+  outDir: { key: 'outDir', flag: '--out-dir <dir>', description: 'also write the report as JSON there (open-tasks-<UTC timestamp>-<id>.json)', read: optional(asText) },
+  json: { key: 'json', flag: '--json', description: 'print the report as one JSON document', read: flag },
+} satisfies Record<string, Setting<unknown>>;
 
-/** The options as commander parsed and checked them (src/cli.ts). */
+/** The options as commander gave them, checked (src/cli.ts). */
 export function parseOpenTasksOptions(raw: Record<string, unknown>): OpenTasksOptions {
   return {
-    devices: nonEmpty(raw.device),
-    types: nonEmpty(raw.type),
-    since: raw.since as string | undefined,
-    outDir: raw.outDir === undefined ? undefined : String(raw.outDir).trim() || undefined,
-    json: raw.json === true,
-    limit: (raw.limit as number | undefined) ?? 200,
+    devices: valueOf(raw, OPEN_TASKS_OPTIONS.device),
+    types: valueOf(raw, OPEN_TASKS_OPTIONS.type),
+    since: valueOf(raw, OPEN_TASKS_OPTIONS.since),
+    outDir: valueOf(raw, OPEN_TASKS_OPTIONS.outDir),
+    json: valueOf(raw, OPEN_TASKS_OPTIONS.json),
+    limit: valueOf(raw, OPEN_TASKS_OPTIONS.limit),
   };
 }
 
@@ -121,12 +128,12 @@ export function writeOpenTasksFile(dir: string, doc: OpenTasksDocument): string 
   return writeJsonFile(dir, 'open-tasks', doc);
 }
 
-export function runOpenTasks(config: ConnectionConfig, options: OpenTasksOptions, logger: Logger, out: (text: string) => void): Promise<number> {
-  return runCommand('open-tasks', config, logger, async (sql) => {
+export function runOpenTasks(config: ConnectionConfig, options: OpenTasksOptions, io: Io): Promise<number> {
+  return runCommand('open-tasks', config, io, async (sql) => {
     const doc = await collectOpenTasks(sql, options);
     const path = options.outDir ? writeOpenTasksFile(options.outDir, doc) : undefined;
-    if (path) logger.info(`open-tasks report written to ${path}`, { report: path, total: doc.total });
-    out(options.json ? JSON.stringify(doc, null, 2) + '\n' : renderOpenTasks(doc) + (path ? `\nWritten to ${path}\n` : ''));
+    if (path) io.logger.info(`open-tasks report written to ${path}`, { report: path, total: doc.total });
+    await io.output.print(options.json ? JSON.stringify(doc, null, 2) + '\n' : renderOpenTasks(doc) + (path ? `\nWritten to ${path}\n` : ''));
     return EXIT.OK;
   });
 }

@@ -6,7 +6,7 @@
 // from it.
 import { readNow } from '../../infra/clock.js';
 import type { PassConfig } from '../../infra/config.js';
-import { formatMicros } from '../../core/index.js';
+import { formatMicros, Scratch } from '../../core/index.js';
 import { describeError } from '../../infra/db-errors.js';
 import type { Sql } from '../../infra/db.js';
 import { EXIT } from '../../infra/exit-codes.js';
@@ -18,7 +18,7 @@ import { runPass } from '../pass.js';
 import { STOP_GRACE_MS, watchProcess, type ProcessWatch } from '../process-watch.js';
 import { buildReport, newTally, summaryLine, ttySummary, writeReportFile, type PassTally, type ReportStart } from '../report.js';
 import { finishRun, startRun, type RunRecord } from '../run-history.js';
-import { withDatabase } from '../session.js';
+import { withDatabase, type Io } from '../session.js';
 import { requirePassPrivileges } from '../privileges.js';
 import { readBacklog } from '../backlog.js';
 import { startProgress, type ProgressHandle } from '../progress.js';
@@ -29,39 +29,46 @@ const CONCLUDE_LIMIT_MS = 20_000;
 
 interface PassState {
   config: PassConfig;
+  io: Io;
   logger: Logger;
   start: ReportStart;
   startedMs: number;
   tally: PassTally;
   watch: ProcessWatch;
-  /** postgres.js reported the pass's connection closed after it was established */
-  connection: { closed: boolean };
+  /** postgres.js reported the pass's connection closed after it was established (and whether a transaction was open then) */
+  connection: { closed: boolean; inTransaction: boolean };
   /** statements sent */
   statements: { count: number };
   progress: ProgressHandle;
 }
 
-export async function runPassCommand(config: PassConfig, logger: Logger): Promise<number> {
+export async function runPassCommand(config: PassConfig, io: Io): Promise<number> {
+  const { logger } = io;
   const now = readNow(config.timezone, config.now);
   const tally = newTally();
   const state: PassState = {
-    config, logger,
+    config, io, logger,
     start: { mode: config.mode, version: VERSION, dryRun: config.dryRun, startedAt: new Date().toISOString(), now: formatMicros(now), timezone: config.timezone },
     startedMs: performance.now(),
     tally,
     watch: watchProcess(logger, config.maxDuration * 1000),
-    connection: { closed: false },
+    connection: { closed: false, inTransaction: false },
     statements: { count: 0 },
     // the progress line reads the tally's device counts as the pass adds to them
-    progress: startProgress({ mode: config.mode, devices: tally.devices }, config, logger),
+    progress: startProgress({ mode: config.mode, devices: tally.devices }, config, io),
   };
   try {
-    const session = { onClose: () => (state.connection.closed = true), onStatement: () => state.statements.count++, transactions: true };
-    return await withDatabase(config, logger, session, async (sql) => {
+    const onClose = (inTransaction: boolean) => {
+      state.connection.closed = true;
+      state.connection.inTransaction ||= inTransaction;
+    };
+    const session = { onClose, onStatement: () => state.statements.count++, transactions: true };
+    return await withDatabase(config, io, session, async (sql) => {
       state.connection.closed = false; // a close while connecting is no evidence about the pass
+      state.connection.inTransaction = false;
       await requirePassPrivileges(sql, config); // least privilege: fail before writing anything
-      const run = config.dryRun ? undefined : await startRun(sql, config, logger, runLifetime(config));
-      const work = runPass({ sql, logger, config, now, stop: state.watch.stop, progress: state.progress }, state.tally)
+      const run = config.dryRun ? undefined : await startRun(sql, config, io, runLifetime(config));
+      const work = runPass({ sql, logger, config, now, stop: state.watch.stop, progress: state.progress, scratch: new Scratch() }, state.tally)
         .then((): PassEnding => ({ kind: 'completed' }), (error: unknown): PassEnding => ({ kind: 'threw', error }));
       const ending = await Promise.race([work, state.watch.ended]);
       state.watch.stop.requested = true; // ended from outside: the pass, if still running, takes no new device
@@ -96,17 +103,21 @@ async function conclude(state: PassState, ending: PassEnding, sql?: Sql, run?: R
   }, CONCLUDE_LIMIT_MS);
   try {
     state.progress.stop();
-    const outcome = decideOutcome({ ending, failedDevices: tally.devices.failed, signal: state.watch.signal(), connectionClosed: state.connection.closed });
-    announce(outcome, logger);
+    const outcome = decideOutcome({
+      ending, failedDevices: tally.devices.failed, signal: state.watch.signal(),
+      connectionClosed: state.connection.closed, closedInTransaction: state.connection.inTransaction,
+    });
+    announce(outcome, state.io);
     // the backlog after the pass (for the metrics), unless the connection is gone or still busy (interrupted)
     const usable = sql !== undefined && !state.connection.closed && (outcome.status === 'succeeded' || (outcome.status === 'failed' && outcome.fatal === undefined));
-    const report = buildReport(state.start, tally, outcome, {
+    // every string of the report (errors, failures) with the secrets hidden, for every place it goes
+    const report = state.io.output.redactor.redactDeep(buildReport(state.start, tally, outcome, {
       finishedAt: new Date().toISOString(),
       totalMs: Math.round(performance.now() - state.startedMs),
       statements: state.statements.count,
       maxRssKb: peakRssKb(),
       backlog: usable && sql ? await readBacklog(sql, config, logger) : null,
-    });
+    }));
     if (config.reportDir) {
       try {
         const path = writeReportFile(config.reportDir, report);
@@ -118,7 +129,7 @@ async function conclude(state: PassState, ending: PassEnding, sql?: Sql, run?: R
     // a connection the driver reported closed is not tried again for the run record
     if (run) await finishRun(state.connection.closed ? undefined : sql, run, report).catch((error: unknown) => logger.warn(`could not record the run: ${describeError(error)}`));
     logger.info(summaryLine(report), { report });
-    if (process.stdout.isTTY) process.stdout.write(ttySummary(report));
+    if (state.io.output.stdoutIsTTY) await state.io.output.print(ttySummary(report));
     await publishMetrics(report, config, logger);
     return exitCode(outcome);
   } finally {
@@ -127,10 +138,10 @@ async function conclude(state: PassState, ending: PassEnding, sql?: Sql, run?: R
 }
 
 /** A fatal error: one log line (with the stack of an unexpected one) and one stderr line. */
-function announce(outcome: PassOutcome, logger: Logger): void {
+function announce(outcome: PassOutcome, io: Io): void {
   const line = stderrLine(outcome);
   if (outcome.status === 'succeeded' || !outcome.fatal || line === undefined) return;
   const { fatal } = outcome;
-  logger.error(`pass failed: ${fatal.message}`, fatal.kind === 'unexpected' ? { stack: fatal.stack } : {});
-  process.stderr.write(`analyzer: ${line}\n`);
+  io.logger.error(`pass failed: ${fatal.message}`, fatal.kind === 'unexpected' ? { stack: fatal.stack } : {});
+  io.output.error(line);
 }

@@ -3,17 +3,18 @@
 // finishing its row) and the pending backlog of each mode's ready devices.
 // With --fail-on-stale exits 3 when a hung run exists or the latest finished
 // run of a mode failed, so cron or a probe can alert on it.
-import type { ConnectionConfig } from '../../infra/config.js';
+import { parseMode, type ConnectionConfig } from '../../infra/config.js';
+import { flag, optional, required, valueOf, wholeNumber, type Setting } from '../../infra/settings.js';
 import { selectReady, type Mode } from '../../core/index.js';
 import { EXIT } from '../../infra/exit-codes.js';
-import type { Logger } from '../../infra/log.js';
 import { pendingBacklog, type BacklogRow } from '../../sql/backlog.js';
 import { selectReadyCodes } from '../../sql/ready-devices.js';
 import { lastFinishedRuns, type FinishedRunRow } from '../../sql/run-last-finished.js';
 import { latestRuns, type RunRow } from '../../sql/run-latest.js';
 import { staleRuns, type StaleRunRow } from '../../sql/run-stale.js';
-import { runCommand } from '../session.js';
+import { runCommand, type Io } from '../session.js';
 import { table } from '../table.js';
+import { shortDuration } from '../duration.js';
 
 export interface StatusOptions {
   mode: Mode | undefined;
@@ -25,14 +26,22 @@ export interface StatusOptions {
 
 const MODES: Mode[] = ['receipts', 'dwr'];
 
-/** The options as commander parsed and checked them (src/cli.ts). */
+export const STATUS_OPTIONS = {
+  mode: { key: 'mode', flag: '--mode <mode>', description: 'only this mode (receipts or dwr)', read: optional(parseMode) },
+  limit: { key: 'limit', flag: '--limit <n>', description: 'runs shown per mode', default: '10', read: required(wholeNumber(1)) },
+  staleAfter: { key: 'staleAfter', flag: '--stale-after <seconds>', description: "a 'running' row older than this is hung", default: '3600', read: required(wholeNumber(0)) },
+  failOnStale: { key: 'failOnStale', flag: '--fail-on-stale', description: 'exit 3 when a run is hung or the latest finished run of a mode failed', read: flag },
+  json: { key: 'json', flag: '--json', description: 'print one JSON document', read: flag },
+} satisfies Record<string, Setting<unknown>>;
+
+/** The options as commander gave them, checked (src/cli.ts). */
 export function parseStatusOptions(raw: Record<string, unknown>): StatusOptions {
   return {
-    mode: raw.mode as Mode | undefined,
-    limit: (raw.limit as number | undefined) ?? 10,
-    staleAfter: (raw.staleAfter as number | undefined) ?? 3600,
-    failOnStale: raw.failOnStale === true,
-    json: raw.json === true,
+    mode: valueOf(raw, STATUS_OPTIONS.mode),
+    limit: valueOf(raw, STATUS_OPTIONS.limit),
+    staleAfter: valueOf(raw, STATUS_OPTIONS.staleAfter),
+    failOnStale: valueOf(raw, STATUS_OPTIONS.failOnStale),
+    json: valueOf(raw, STATUS_OPTIONS.json),
   };
 }
 
@@ -67,7 +76,7 @@ export async function collectStatus(sql: Parameters<typeof latestRuns>[0], optio
     backlog.push({ mode, devices: ids.length, conflicts: ready.conflicts.length, ...(await pendingBacklog(sql, ids, codes)) });
   }
   const alerts = [
-    ...hung.map((r) => `run ${r.id} (${r.mode}, ${r.host ?? '?'} pid ${r.pid ?? '?'}) has been running for ${duration(r.age_s)}: hung (killed without finishing?)`),
+    ...hung.map((r) => `run ${r.id} (${r.mode}, ${r.host ?? '?'} pid ${r.pid ?? '?'}) has been running for ${shortDuration(r.age_s)}: hung (killed without finishing?)`),
     ...lastFinished.filter((r) => r.status === 'failed').map((r) => `the latest finished ${r.mode} run (${r.id}) failed: ${r.error ?? 'no message'}`),
   ];
   return {
@@ -80,14 +89,6 @@ export async function collectStatus(sql: Parameters<typeof latestRuns>[0], optio
 }
 
 /** 23ms, 12.3s, 5m 02s, 3h 04m, 2d 03h */
-export function duration(seconds: number): string {
-  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
-  if (seconds < 60) return `${seconds.toFixed(1)}s`;
-  const s = Math.floor(seconds);
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-  return `${Math.floor(s / 86400)}d ${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')}h`;
-}
 
 const utc = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');
 const num = (n: number | null) => (n === null ? '-' : String(n));
@@ -102,7 +103,7 @@ export function renderStatus(doc: StatusDocument, options: StatusOptions): strin
     out.push(...table(
       ['id', 'mode', 'started', 'duration', 'status', 'processed/ready', 'failed', 'tasks', 'deferred', 'rejected', 'host/pid'],
       doc.runs.map((r) => [
-        String(r.id), r.mode, utc(r.started_at), duration(r.duration_s),
+        String(r.id), r.mode, utc(r.started_at), shortDuration(r.duration_s),
         hungIds.has(r.id) ? 'HUNG' : r.status,
         r.devices_processed === null ? '-' : `${r.devices_processed}/${num(r.devices_ready)}`,
         num(r.devices_failed), num(r.tasks), num(r.deferred), num(r.rejected),
@@ -116,7 +117,7 @@ export function renderStatus(doc: StatusDocument, options: StatusOptions): strin
   out.push('');
   out.push(`Hung runs (status running for more than ${options.staleAfter}s): ${doc.hung.length === 0 ? 'none' : doc.hung.length}`);
   for (const r of doc.hung) {
-    out.push(`  run ${r.id} ${r.mode} started ${utc(r.started_at)} on ${r.host ?? '?'} pid ${r.pid ?? '?'} (version ${r.version ?? '?'}), running for ${duration(r.age_s)}: ` +
+    out.push(`  run ${r.id} ${r.mode} started ${utc(r.started_at)} on ${r.host ?? '?'} pid ${r.pid ?? '?'} (version ${r.version ?? '?'}), running for ${shortDuration(r.age_s)}: ` +
       'the process was probably killed (SIGKILL, OOM); check it is gone');
   }
   out.push('');
@@ -139,10 +140,10 @@ export function renderStatus(doc: StatusDocument, options: StatusOptions): strin
   return out.join('\n') + '\n';
 }
 
-export function runStatus(config: ConnectionConfig, options: StatusOptions, logger: Logger, out: (text: string) => void): Promise<number> {
-  return runCommand('status', config, logger, async (sql) => {
+export function runStatus(config: ConnectionConfig, options: StatusOptions, io: Io): Promise<number> {
+  return runCommand('status', config, io, async (sql) => {
     const doc = await collectStatus(sql, options);
-    out(options.json ? JSON.stringify(doc, null, 2) + '\n' : renderStatus(doc, options));
+    await io.output.print(options.json ? JSON.stringify(doc, null, 2) + '\n' : renderStatus(doc, options));
     return options.failOnStale && doc.alert ? EXIT.STALE : EXIT.OK;
   });
 }
