@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # polycomm-analyzer: a single-shot batch job. `docker run --rm analyzer --mode dwr`
 # runs one pass and exits; cron, a systemd timer or a Kubernetes CronJob
-# repeats it (see README, "Scheduling and deployment").
+# repeats it (see docs/deployment.md).
 #
 # Build:  docker build -t polycomm-analyzer .
 # Run:    docker run --rm -e DATABASE_URL=postgres://... polycomm-analyzer --mode receipts

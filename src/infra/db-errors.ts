@@ -72,7 +72,7 @@ export function describeError(error: unknown): string {
     // a TLS-only server refusing a plaintext connection (pg_hba.conf hostssl)
     if (e.code === '28000' && /no encryption/.test(e.message)) parts.push('(the server accepts only TLS connections: set sslmode=require or verify-full)');
     // 42501 insufficient_privilege: the server names the privilege and the object; say what to do
-    if (e.code === '42501') parts.push(`(42501 insufficient privilege: see \`analyzer grants\` and README "Database roles")`);
+    if (e.code === '42501') parts.push(`(42501 insufficient privilege: see \`analyzer grants\` and docs/configuration.md "Database roles")`);
     if (e.code && !e.message.includes(e.code)) parts.push(`(${e.code})`);
     if (e.detail) parts.push(`- ${e.detail}`);
     return hideUrlPasswords(parts.join(' ').replace(/\s+/g, ' '));

@@ -1,4 +1,4 @@
-// The documented exit codes (README "Exit codes").
+// The documented exit codes (docs/operations.md "Outcome and exit codes").
 export const EXIT = {
   OK: 0,
   FAILURE: 1,

@@ -1,6 +1,5 @@
-// The settings of `analyzer migrate` alone (README "Upgrading: analyzer
-// migrate", docs/migrations.md), apart from the connection settings every
-// command shares.
+// The settings of `analyzer migrate` alone (docs/migrations.md), apart from
+// the connection settings every command shares.
 import { flag, required, valueOf, wholeNumber, type Setting } from './settings.js';
 import { ConfigError } from './config.js';
 

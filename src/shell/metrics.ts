@@ -1,7 +1,7 @@
 // The pass's Prometheus metrics: one registry per pass, filled from the pass
 // report alone (the one source of every figure), so the metrics, the log
 // summary and the report file never disagree. Pure: report in, registry or
-// text out; pushing and writing are in push-metrics.ts. README "Monitoring".
+// text out; pushing and writing are in push-metrics.ts. docs/operations.md "Monitoring".
 import { Gauge, Registry } from 'prom-client';
 import type { AnalyzerIssueType, RejectReason, TaskType } from '../core/index.js';
 import type { PassReport } from './report.js';

@@ -32,7 +32,7 @@ export interface PassContext {
   now: Micros;
   /** Set by a signal handler or the pass's time limit: take no new device. */
   stop: { requested: boolean };
-  /** Told after each chunk (README "Monitoring": progress on long passes). */
+  /** Told after each chunk (docs/operations.md "Monitoring": progress on long passes). */
   progress?: PassProgress;
   /** The core's scratch memory, reused from device to device and released after each chunk. */
   scratch: Scratch;

@@ -158,7 +158,7 @@ export function grantScript(role: string, options: { readOnly: boolean; version:
     '--   psql -v ON_ERROR_STOP=1 -f grants.sql "$OWNER_DATABASE_URL"',
     '-- GRANT is idempotent: applying this twice changes nothing. It only adds',
     '-- privileges; revoke anything else the role was given by hand.',
-    '-- The role must exist: CREATE ROLE ... LOGIN PASSWORD ... (README "Database roles").',
+    '-- The role must exist: CREATE ROLE ... LOGIN PASSWORD ... (docs/configuration.md "Database roles").',
     'BEGIN;',
     ...grantStatements(list, role),
     dynamicGrants(list, role),
@@ -190,5 +190,5 @@ export async function requirePassPrivileges(sql: Sql, options: { dryRun: boolean
   const names = missing.map((i) => probes[i]!.text);
   throw new MissingPrivilege(
     `role ${role} lacks ${names.join(', ')} (insufficient_privilege): nothing written; ` +
-    `apply \`analyzer grants --role ${role}\` as the owner of the tables (README "Database roles")`);
+    `apply \`analyzer grants --role ${role}\` as the owner of the tables (docs/configuration.md "Database roles")`);
 }

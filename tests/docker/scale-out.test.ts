@@ -1,4 +1,4 @@
-// Scaling out (README "Scaling out", docker/k8s/scale-out.yaml): N = 4
+// Scaling out (docs/deployment.md "Scaling out", docker/k8s/scale-out.yaml): N = 4
 // containers of the image, with the manifest's security settings, started
 // together over one backlog process every device exactly once (R19) and leave
 // the database exactly as one pass does. The manifest's Job runs N pods with

@@ -49,7 +49,7 @@ async function receiptsDevice(): Promise<number> {
   return id;
 }
 
-/** A device whose load fails (an id beyond 2^53): the pass exits 1 (README "Bad input"). */
+/** A device whose load fails (an id beyond 2^53): the pass exits 1 (docs/operations.md "Bad input"). */
 async function failingDevice(mode: 'receipts' | 'dwr'): Promise<void> {
   const id = nextDevice++;
   await device(db.sql, { id, mode });
@@ -60,7 +60,7 @@ async function failingDevice(mode: 'receipts' | 'dwr'): Promise<void> {
 const key = (name: string, labels: Record<string, string>) =>
   `polycomm_analyzer_${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).sort().join(',')}}`;
 
-/** Every series a pass publishes, written out from its report field by field (README "Monitoring"). */
+/** Every series a pass publishes, written out from its report field by field (docs/operations.md "Monitoring"). */
 function expectedSeries(r: PassReport): Map<string, number> {
   const m = new Map<string, number>();
   const set = (name: string, value: number, labels: Record<string, string> = {}) => m.set(key(name, { mode: r.mode, ...labels }), value);
@@ -131,9 +131,9 @@ describe('textfile output (--metrics-file)', () => {
     expect(lint.code, lint.output).toBe(0);
     expect(lint.output.trim(), 'no lint findings').toBe('');
     expect(parseMetrics(text)).toEqual(expectedSeries(ok.report));
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const readme = readFileSync(join(ROOT, 'docs', 'operations.md'), 'utf8');
     for (const name of new Set([...parseMetrics(text).keys()].map((k) => k.split('{')[0]!))) {
-      expect(readme, `README "Monitoring" lists ${name}`).toContain(`| \`${name}\` |`);
+      expect(readme, `docs/operations.md "Monitoring" lists ${name}`).toContain(`| \`${name}\` |`);
     }
     // figures of this scenario, so the equality above is not between empty sets
     expect(parseMetrics(text).get(key('tasks_written', { mode: 'receipts', type: '4' }))).toBe(1);

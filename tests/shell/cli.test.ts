@@ -109,7 +109,7 @@ describe('CLI shell: usage, configuration and exit codes', () => {
                (select count(*)::int from pg_proc where proname = 'analyzer_code_to_int') as fn,
                (select count(*)::int from pg_tables where tablename = 'analyzer_run') as tbl`;
       expect(state).toEqual({ col: 1, fn: 1, tbl: 1 });
-      // the objects migrate created are new: the pass role gets its grants on them again (README "Database roles"),
+      // the objects migrate created are new: the pass role gets its grants on them again (docs/configuration.md "Database roles"),
       // and a pass runs
       await applyGrants(legacy.url, rolesFor(inject('databasePrefix')));
       const pass = await runCli(['--mode', 'dwr', '--database-url', legacy.url]);

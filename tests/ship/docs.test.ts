@@ -78,7 +78,7 @@ describe('a copy of the tree with one defect planted', () => {
 
   it('a link to a heading that was renamed', () => {
     edit('docs/rules.md', (t) => t.replace('## Choices where the rules are silent', '## Choices'));
-    expect(checkLinks(copy, all())).toContain('README.md: link docs/rules.md#choices-where-the-rules-are-silent: docs/rules.md has no heading #choices-where-the-rules-are-silent');
+    expect(checkLinks(copy, all())).toContain('docs/architecture.md: link rules.md#choices-where-the-rules-are-silent: docs/rules.md has no heading #choices-where-the-rules-are-silent');
   });
 
   it('a link that climbs out of the repository', () => {

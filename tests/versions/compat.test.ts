@@ -1,4 +1,4 @@
-// PostgreSQL 14 to 18 (README "Supported PostgreSQL versions"): on each major,
+// PostgreSQL 14 to 18 (docs/deployment.md "Supported PostgreSQL versions"): on each major,
 // `migrate` twice on the legacy schema (the second changes nothing), a
 // generated backlog through both passes, two passes of each mode started
 // together (R19), and one SIGKILL in the middle of a pass followed by a full
