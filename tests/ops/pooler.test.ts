@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../generator/generate.js';
 import { loadDataset } from '../../generator/load.js';
 import { logLines, runCli, startCli, type CliResult } from '../harness/cli.js';
-import { createTestDatabase, dumpWritten, type TestDb } from '../harness/db.js';
+import { createLegacyDatabase, createTestDatabase, dumpWritten, type TestDb } from '../harness/db.js';
+import { loadMigrations } from '../../src/sql/migration-files.js';
 import { pgbouncerAvailable, startTestPgBouncer, type PgBouncer, type PoolMode } from '../harness/pgbouncer.js';
 import { asRole, rolesFor, type TestRoles } from '../harness/roles.js';
 import { inject } from 'vitest';
@@ -157,6 +158,23 @@ describe.runIf(pgbouncerAvailable())('behind PgBouncer', () => {
       }
     }, 300_000);
   });
+
+  it('transaction pooling: three migrates at once on a legacy database all exit 0, every migration applied once, every index valid, nothing left on the server', async () => {
+    const legacy = await createLegacyDatabase();
+    try {
+      const url = bouncers.get('transaction')!.url(legacy.url);
+      const runs = await concurrently([0, 1, 2].map(() => ({ args: ['migrate'], url })));
+      for (const r of runs) expectExit(r, 0);
+      const [state] = await legacy.sql<{ applied: number; invalid: number; advisory: number }[]>`
+        select (select count(*)::int from analyzer_migration) as applied,
+               (select count(*)::int from pg_index where not indisvalid) as invalid,
+               (select count(*)::int from pg_locks l join pg_database d on d.oid = l.database
+                where l.locktype = 'advisory' and d.datname = ${legacy.name}) as advisory`;
+      expect(state).toEqual({ applied: loadMigrations().length, invalid: 0, advisory: 0 });
+    } finally {
+      await legacy.drop();
+    }
+  }, 300_000);
 
   describe('statement pooling', () => {
     it.each([
