@@ -4,6 +4,7 @@
 import type { Sql } from '../infra/db.js';
 import type { AuditWrap } from '../core/index.js';
 import { unpack } from './packed-rows.js';
+import { readWrap } from './load-wraps.js';
 import type { WindowArrays } from './audit-windows.js';
 
 export type WindowWrap = AuditWrap & { deviceId: number };
@@ -21,16 +22,9 @@ export async function auditWraps(sql: Sql, w: WindowArrays): Promise<WindowWrap[
     join polycomm_suitcase s on s.device_id = w.device and s.local_date >= w.lo and s.dateini_local <= w.hi
     where s.device_id = any(${w.devices}::int[]) and s.local_date >= ${w.lowest}::timestamp and s.dateini_local <= ${w.highest}::timestamp
     group by s.id / 65536`;
+  // the input columns as a pass reads them, then the written ones
   return unpack(parts, 'polycomm_suitcase', (row) => ({
-    id: row.id(),
-    deviceId: row.id(),
-    polycomId: row.bigint(),
-    totalid: row.number(),
-    duration: row.number(),
-    packageType: row.number(),
-    start: row.number(),
-    finish: row.number(),
-    finishMoscow: row.number(),
+    ...readWrap(row),
     status: row.number(),
     csp: flag(row.number()),
     unpaid: flag(row.number()),

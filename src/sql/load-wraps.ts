@@ -2,9 +2,22 @@
 // (`trunc` keeps them exact, and ±infinity reads as ±Infinity).
 import type { Sql } from '../infra/db.js';
 import type { WrapRow } from '../core/index.js';
-import { unpack } from './packed-rows.js';
+import { unpack, type PackedReader } from './packed-rows.js';
 
 export type LoadedWrap = WrapRow & { deviceId: number };
+
+/** A wrap's input columns, in the order every wrap query packs them (id, device_id, polycom_id, ... date). */
+export const readWrap = (row: PackedReader): LoadedWrap => ({
+  id: row.id(),
+  deviceId: row.id(),
+  polycomId: row.bigint(),
+  totalid: row.number(),
+  duration: row.number(),
+  packageType: row.number(),
+  start: row.number(),
+  finish: row.number(),
+  finishMoscow: row.number(),
+});
 
 export async function loadPendingWraps(sql: Sql, deviceIds: number[]): Promise<LoadedWrap[]> {
   const parts = await sql<{ packed: string }[]>`
@@ -15,15 +28,5 @@ export async function loadPendingWraps(sql: Sql, deviceIds: number[]): Promise<L
     from polycomm_suitcase
     where status = 0 and device_id = any(${deviceIds}::int[])
     group by id / 65536`;
-  return unpack(parts, 'polycomm_suitcase', (row) => ({
-    id: row.id(),
-    deviceId: row.id(),
-    polycomId: row.bigint(),
-    totalid: row.number(),
-    duration: row.number(),
-    packageType: row.number(),
-    start: row.number(),
-    finish: row.number(),
-    finishMoscow: row.number(),
-  }));
+  return unpack(parts, 'polycomm_suitcase', readWrap);
 }

@@ -6,15 +6,11 @@
 // several at once, leave exactly what one direct pass leaves (R18, R19); no
 // session state outlives a pass on any pooled server connection; statement
 // pooling and a refused startup parameter are one line, at once.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate } from '../../generator/generate.js';
-import { loadDataset } from '../../generator/load.js';
 import { logLines, runCli, startCli, type CliResult } from '../harness/cli.js';
-import { createLegacyDatabase, createTestDatabase, dumpWritten, type TestDb } from '../harness/db.js';
+import { createLegacyDatabase, dumpWritten, type TestDb } from '../harness/db.js';
+import { generatedCopies, type Copies } from '../harness/copies.js';
 import { loadMigrations } from '../../src/sql/migration-files.js';
 import { pgbouncerAvailable, startTestPgBouncer, type PgBouncer, type PoolMode } from '../harness/pgbouncer.js';
 import { asRole, rolesFor, type TestRoles } from '../harness/roles.js';
@@ -29,20 +25,15 @@ const ARGS = (mode: Mode) => ['--mode', mode, '--now', NOW, '--chunk-size', '3']
 const HANG_MS = 90_000;
 
 describe.runIf(pgbouncerAvailable())('behind PgBouncer', () => {
-  const dbs: TestDb[] = [];
   const bouncers = new Map<PoolMode, PgBouncer>();
-  let source: TestDb;
+  let copies: Copies;
   let reference: string;
-  let reportRoot: string;
   let roles: TestRoles;
+  const copy = () => copies.copy();
 
   beforeAll(async () => {
-    reportRoot = mkdtempSync(join(tmpdir(), 'polycomm-pooler-'));
     roles = rolesFor(inject('databasePrefix'));
-    source = await createTestDatabase();
-    dbs.push(source);
-    await loadDataset(source.sql, generate({ seed: 20, devices: DEVICES, hours: 24, end: END }));
-    await source.sql`vacuum analyze`;
+    copies = await generatedCopies({ seed: 20, devices: DEVICES, hours: 24, end: END }, 'pooler');
     // the reference: one direct pass of each mode
     const db = await copy();
     for (const mode of ['receipts', 'dwr'] as const) expectExit(await runCli(ARGS(mode), { DATABASE_URL: db.url }), 0);
@@ -52,15 +43,8 @@ describe.runIf(pgbouncerAvailable())('behind PgBouncer', () => {
 
   afterAll(async () => {
     for (const b of bouncers.values()) await b.stop();
-    for (const d of dbs) await d.drop().catch(() => undefined);
-    rmSync(reportRoot, { recursive: true, force: true });
+    await copies.close();
   });
-
-  async function copy(): Promise<TestDb> {
-    const db = await createTestDatabase({ template: source });
-    dbs.push(db);
-    return db;
-  }
 
   const through = (mode: PoolMode, db: TestDb) => bouncers.get(mode)!.url(db.url);
 

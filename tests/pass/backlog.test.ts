@@ -1,43 +1,30 @@
 // A generated backlog (200 devices x 24 h): the pass issues O(chunks)
 // statements, not O(events) (issue 4), and a pass killed with SIGKILL in the
 // middle, then run again, leaves exactly what one uninterrupted pass leaves (R18).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate } from '../../generator/generate.js';
-import { loadDataset } from '../../generator/load.js';
 import { logLines, runCli, startCli, type CliRun } from '../harness/cli.js';
-import { createTestDatabase, dumpWritten, type TestDb } from '../harness/db.js';
+import { dumpWritten, type TestDb } from '../harness/db.js';
+import { generatedCopies, type Copies } from '../harness/copies.js';
 import { waitFor } from '../harness/wait.js';
 import type { PassReport } from '../../src/shell/report.js';
 
 const END = Date.UTC(2026, 0, 10, 12, 0, 0) * 1000; // Moscow wall clock, zone-free micros
 const NOW = '2026-01-10T13:00:00';
-const dbs: TestDb[] = [];
-let source: TestDb;
+let copies: Copies;
 let events = 0;
-const reportRoot = mkdtempSync(join(tmpdir(), 'polycomm-backlog-'));
+let reportRoot: string;
 
 beforeAll(async () => {
-  source = await createTestDatabase();
-  dbs.push(source);
-  const dataset = generate({ seed: 7, devices: 200, hours: 24, end: END });
-  const load = await loadDataset(source.sql, dataset);
-  events = load.total;
-  await source.sql`vacuum analyze`;
+  copies = await generatedCopies({ seed: 7, devices: 200, hours: 24, end: END }, 'backlog');
+  events = copies.rows;
+  reportRoot = copies.reportRoot;
 }, 120_000);
 
-afterAll(async () => {
-  for (const d of dbs) await d.drop().catch(() => undefined);
-  rmSync(reportRoot, { recursive: true, force: true });
-});
+afterAll(() => copies.close());
 
-async function copy(): Promise<TestDb> {
-  const db = await createTestDatabase({ template: source });
-  dbs.push(db);
-  return db;
-}
+const copy = (): Promise<TestDb> => copies.copy();
 
 async function pass(db: TestDb, args: string[]): Promise<PassReport> {
   const dir = mkdtempSync(join(reportRoot, 'r-'));

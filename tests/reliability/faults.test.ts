@@ -7,14 +7,12 @@
 // the same --now. (The server stopped and started mid-pass is in
 // server-restart.test.ts, SIGKILL at random instants in sigkill.test.ts.)
 import { createServer, type Server, type Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate } from '../../generator/generate.js';
-import { loadDataset } from '../../generator/load.js';
 import { logLines, runCli } from '../harness/cli.js';
-import { createTestDatabase, dumpWritten, type TestDb } from '../harness/db.js';
+import { dumpWritten, type TestDb } from '../harness/db.js';
+import { generatedCopies, type Copies } from '../harness/copies.js';
 import { freePort } from '../harness/embedded.js';
 import { pgbouncerAvailable, startTestPgBouncer, type PgBouncer } from '../harness/pgbouncer.js';
 import type { PassReport } from '../../src/shell/report.js';
@@ -32,33 +30,23 @@ const MODE_DEVICES: Record<Mode, number[]> = {
   dwr: Array.from({ length: DEVICES / 2 }, (_, i) => i + 1 + DEVICES / 2),
 };
 
-const dbs: TestDb[] = [];
-let source: TestDb;
+let copies: Copies;
 // Most tests here name the chunk a fault lands in, so they pin chunks to a
 // fixed 5 devices (--chunk-events 0: no row bound, no adaptive sizing).
-const reportRoot = mkdtempSync(join(tmpdir(), 'polycomm-faults-'));
+let reportRoot: string;
 /** Each device's state before any pass (from the source database). */
 let before: Map<number, string>;
 const references = new Map<Mode, Promise<{ dump: string; devices: Map<number, string> }>>();
 
 beforeAll(async () => {
-  source = await createTestDatabase();
-  dbs.push(source);
-  await loadDataset(source.sql, generate({ seed: 6, devices: DEVICES, hours: 24, end: END }));
-  await source.sql`vacuum analyze`;
-  before = await deviceDumps(source.sql, [...MODE_DEVICES.receipts, ...MODE_DEVICES.dwr]);
+  copies = await generatedCopies({ seed: 6, devices: DEVICES, hours: 24, end: END }, 'faults');
+  reportRoot = copies.reportRoot;
+  before = await deviceDumps(copies.source.sql, [...MODE_DEVICES.receipts, ...MODE_DEVICES.dwr]);
 }, 120_000);
 
-afterAll(async () => {
-  for (const d of dbs) await d.drop().catch(() => undefined);
-  rmSync(reportRoot, { recursive: true, force: true });
-});
+afterAll(() => copies.close());
 
-async function copy(): Promise<TestDb> {
-  const db = await createTestDatabase({ template: source });
-  dbs.push(db);
-  return db;
-}
+const copy = (): Promise<TestDb> => copies.copy();
 
 /** The state after one uninterrupted pass of the mode on a copy of the data (computed once per mode). */
 function reference(mode: Mode): Promise<{ dump: string; devices: Map<number, string> }> {
@@ -326,8 +314,7 @@ describe.each([
       const [locks] = await db.sql<{ n: number }[]>`
         select count(*)::int as n from pg_locks l join pg_database d on d.oid = l.database where l.locktype = 'advisory' and d.datname = ${db.name}`;
       expect(locks!.n).toBe(0);
-      await db.drop();
-      dbs.splice(dbs.indexOf(db), 1);
+      await copies.drop(db);
     }
   }, 600_000);
 });

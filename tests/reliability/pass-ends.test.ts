@@ -4,14 +4,10 @@
 // kept (R18), and the next pass completes the work. The network faults go
 // through a TCP proxy on the loopback that the test starts and then tells to
 // drop every byte, both ways, keeping the connections open (no root needed).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate } from '../../generator/generate.js';
-import { loadDataset } from '../../generator/load.js';
 import { logLines } from '../harness/cli.js';
-import { createTestDatabase, dumpWritten, type Sql, type TestDb } from '../harness/db.js';
+import { dumpWritten, type Sql, type TestDb } from '../harness/db.js';
+import { generatedCopies, type Copies } from '../harness/copies.js';
 import { startTcpProxy } from '../harness/tcp-proxy.js';
 import {
   classifyDevices, deviceDumps, FAULT_TESTS, holdInTransaction, readReport, runPass, sleep, startPass, waitFor, waitNoOpenTransactions,
@@ -28,34 +24,22 @@ const BLACKHOLE_BOUND_MS = 30_000;
 const devicesWritten = async (sql: Sql) => (await sql<{ n: number }[]>`select count(distinct device_id)::int as n from task`)[0]!.n;
 
 describe('a pass always ends', () => {
-  const dbs: TestDb[] = [];
-  let source: TestDb;
-  let reportRoot: string;
+  let copies: Copies;
   let before: Map<number, string>;
   let reference: { dump: string; devices: Map<number, string> };
+  let reportRoot: string;
+  const copy = () => copies.copy();
 
   beforeAll(async () => {
-    reportRoot = mkdtempSync(join(tmpdir(), 'polycomm-pass-ends-'));
-    source = await createTestDatabase();
-    dbs.push(source);
-    await loadDataset(source.sql, generate({ seed: 33, devices: DEVICES, hours: 24, end: END }));
-    await source.sql`vacuum analyze`;
-    before = await deviceDumps(source.sql, RECEIPTS);
+    copies = await generatedCopies({ seed: 33, devices: DEVICES, hours: 24, end: END }, 'pass-ends');
+    reportRoot = copies.reportRoot;
+    before = await deviceDumps(copies.source.sql, RECEIPTS);
     const db = await copy();
     await runPass(reportRoot, db.url, ARGS, 0);
     reference = { dump: await dumpWritten(db.sql), devices: await deviceDumps(db.sql, RECEIPTS) };
   }, 120_000);
 
-  afterAll(async () => {
-    for (const d of dbs) await d.drop().catch(() => undefined);
-    rmSync(reportRoot, { recursive: true, force: true });
-  });
-
-  async function copy(): Promise<TestDb> {
-    const db = await createTestDatabase({ template: source });
-    dbs.push(db);
-    return db;
-  }
+  afterAll(() => copies.close());
 
   /** Every device untouched or done (never half-written); returns how many are done. */
   async function expectWholeDevices(db: TestDb): Promise<number> {
