@@ -7,6 +7,7 @@
 // documented results (tests/ship/seed.test.ts, docker/initdb/03-seed.sql),
 // the test suite runs against the compose database (TEST_DATABASE_URL), and
 // `down -v` removes it all.
+import { loadMigrations } from '../../src/sql/migration-files.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,7 +87,7 @@ describe.skipIf(!!skip)('docker-compose.yml with docker-compose 1.29', () => {
     expect(migrate.stdout).toContain('0010_analyzer_run_mode_started_idx');
     const status = await compose(['run', '--rm', 'migrate', '--status', '--json']);
     expect(status.code, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout.slice(status.stdout.indexOf('{')))).toMatchObject({ applied: 10, pending: 0, invalidIndexes: [] });
+    expect(JSON.parse(status.stdout.slice(status.stdout.indexOf('{')))).toMatchObject({ applied: loadMigrations().length, pending: 0, invalidIndexes: [] });
     // the DBA's step: a login role with exactly the grants a pass needs
     const sql = postgres(databaseUrl(), { max: 1, onnotice: () => undefined });
     try {
