@@ -108,7 +108,7 @@ describe.skipIf(!!skip)('docker-compose.yml with docker-compose 1.29', () => {
     expect(id).not.toBe('');
     const state = await docker(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', id]);
     expect(state.stdout.trim()).toBe('exited 0');
-    expect((await docker(['logs', id])).stdout).toMatch(/"alreadyApplied":10/);
+    expect((await docker(['logs', id])).stdout).toMatch(new RegExp(`"alreadyApplied":${loadMigrations().length}`));
     const rep = report(r);
     expect(rep.status).toBe('succeeded');
     expect(rep.devices).toMatchObject({ ready: 2, processed: 2, conflicts: 0 });
