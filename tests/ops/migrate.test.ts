@@ -97,10 +97,8 @@ describe('the migration files (src/sql/migrations)', () => {
 });
 
 describe('analyzer migrate on a legacy database', () => {
-  let db: ScratchDb;
-
   it('--status before: every migration pending, and nothing created (not even analyzer_migration)', async () => {
-    db = await fresh();
+    const db = await fresh();
     const s = await status(db);
     expect(s).toMatchObject({ tableExists: false, applied: 0, pending: SHIPPED.length, changed: 0, unknown: [] });
     expect(s.migrations.map((m) => [m.migration, m.state, m.presentAsBaseline])).toEqual(LABELS.map((l) => [l, 'pending', false]));
@@ -112,6 +110,7 @@ describe('analyzer migrate on a legacy database', () => {
   });
 
   it('applies the migrations in version order, each once, recording version, name, checksum, time and analyzer version', async () => {
+    const db = await fresh();
     const r = await runCli(['migrate'], { DATABASE_URL: db.url });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const done = messages(r.stdout).filter((m) => /^(migration applied|index built) /.test(m)).map((m) => m.replace(/^(migration applied|index built) /, ''));
@@ -125,6 +124,7 @@ describe('analyzer migrate on a legacy database', () => {
   });
 
   it('a second run applies nothing and changes nothing', async () => {
+    const db = await migrated();
     const before = { rows: await migrationRows(db.sql), catalog: await catalog(db.sql), indexes: await indexes(db.sql) };
     const r = await runCli(['migrate'], { DATABASE_URL: db.url });
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -133,6 +133,7 @@ describe('analyzer migrate on a legacy database', () => {
   });
 
   it('--status after: every migration applied, with its time and analyzer version; every index valid', async () => {
+    const db = await migrated();
     const s = await status(db);
     expect(s).toMatchObject({ tableExists: true, applied: SHIPPED.length, pending: 0, changed: 0, invalidIndexes: [] });
     for (const m of s.migrations) {
