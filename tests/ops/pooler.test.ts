@@ -111,7 +111,7 @@ describe.runIf(pgbouncerAvailable())('behind PgBouncer', () => {
   }
 
   describe.each(['session', 'transaction'] as const)('%s pooling, stock configuration', (mode) => {
-    it('every command connects and works: migrate, both passes, status, open-tasks, explain', async () => {
+    it('every command connects and works: migrate, both passes, status, open-tasks, explain, audit', async () => {
       const db = await copy();
       const url = through(mode, db);
       expectExit(await runCli(['migrate'], { DATABASE_URL: url }), 0);
@@ -124,6 +124,9 @@ describe.runIf(pgbouncerAvailable())('behind PgBouncer', () => {
       const explained = await runCli(['explain', '--task', String(task!.id), '--format', 'json'], { DATABASE_URL: url });
       expectExit(explained, 0);
       expect(explained.stdout).toMatch(/"taskId"/);
+      const audited = await runCli(['audit', '--from', '2026-01-09', '--to', '2026-01-11', '--now', NOW, '--format', 'json'], { DATABASE_URL: url });
+      expectExit(audited, 0);
+      expect((JSON.parse(audited.stdout) as { findings: unknown[] }).findings).toEqual([]);
       await expectNothingLeft(db, mode);
     });
 
@@ -164,6 +167,7 @@ describe.runIf(pgbouncerAvailable())('behind PgBouncer', () => {
     it.each([
       ['a pass', ARGS('dwr')],
       ['migrate', ['migrate']],
+      ['audit', ['audit', '--from', '2026-01-09', '--to', '2026-01-11']],
     ])('%s is refused at once, in one line, and writes nothing', async (_, args) => {
       const db = await copy();
       const r = await runCli([...args, '--connect-timeout', '20'], { DATABASE_URL: through('statement', db) });

@@ -183,5 +183,5 @@ export function runAudit(config: AuditConfig, o: AuditOptions, io: Io): Promise<
     if (o.out !== undefined) writeFileAtomically(o.out, text);
     else await io.output.print(text.endsWith('\n') ? text : text + '\n');
     return auditExitCode(doc, o.failOnFindings);
-  });
+  }, { transactions: true }); // each chunk is read in one read-only transaction: statement pooling is refused at once
 }
