@@ -79,6 +79,8 @@ export interface PassConfig extends ConnectionConfig, LogConfig, ObservabilityCo
   reportDir: string | undefined;
   chunkSize: number;
   chunkEvents: number;
+  /** PASS_CONNECTIONS: 2 = the next chunk is loaded and analysed on a second connection while one writes; 1 = one after another. */
+  connections: number;
   runHistoryDays: number;
   /** ANALYZER_NOW: pretend the pass starts at this Moscow wall-clock time (replays, tests). */
   now: string | undefined;
@@ -123,6 +125,16 @@ export function wholeNumber(name: string, min: number): (text: string) => number
       throw new ConfigError(`invalid ${name}: '${String(value)}' (expected a whole number >= ${min})`);
     }
     return Number(text);
+  };
+}
+
+/** A whole number from min to max, written in decimal digits. */
+function wholeNumberUpTo(name: string, min: number, max: number): (text: string) => number {
+  const parse = wholeNumber(name, min);
+  return (value) => {
+    const n = parse(value);
+    if (n > max) throw new ConfigError(`invalid ${name}: '${String(value)}' (expected a whole number from ${min} to ${max})`);
+    return n;
   };
 }
 
@@ -202,7 +214,8 @@ export const PASS_SETTINGS: SettingSpec[] = [
   { key: 'devices', flag: '--device <id...>', env: 'DEVICES', description: 'only these device ids (env: comma-separated)', parse: idList(label('DEVICES', '--device'), () => true, 'a whole number >= 0') },
   { key: 'reportDir', flag: '--report-dir <dir>', env: 'REPORT_DIR', description: 'write the pass report as JSON there', parse: text },
   { key: 'chunkSize', flag: '--chunk-size <devices>', env: 'CHUNK_SIZE', description: 'most devices loaded per chunk', default: '50', parse: wholeNumber(label('CHUNK_SIZE', '--chunk-size'), 1) },
-  { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'CHUNK_EVENTS', description: 'pending rows a chunk aims at (bounds memory), 0 = devices only', default: '20000', parse: wholeNumber(label('CHUNK_EVENTS', '--chunk-events'), 0) },
+  { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'CHUNK_EVENTS', description: 'pending rows a chunk aims at (bounds memory), 0 = devices only', default: '10000', parse: wholeNumber(label('CHUNK_EVENTS', '--chunk-events'), 0) },
+  { key: 'connections', flag: '--connections <n>', env: 'PASS_CONNECTIONS', description: 'connections a pass uses: 2 loads and analyses the next chunk on the second while a chunk writes; 1 = one chunk after another', default: '2', parse: wholeNumberUpTo(label('PASS_CONNECTIONS', '--connections'), 1, 2) },
   { key: 'runHistoryDays', flag: '--run-history-days <days>', env: 'RUN_HISTORY_DAYS', description: 'keep analyzer_run rows this long', default: '90', parse: wholeNumber(label('RUN_HISTORY_DAYS', '--run-history-days'), 1) },
   { key: 'maxDuration', flag: '--max-duration <seconds>', env: 'MAX_DURATION', description: 'stop the pass after this long as SIGTERM does (chunks written are kept, the run is interrupted), 0 = no limit', default: '1500', parse: wholeNumber(label('MAX_DURATION', '--max-duration'), 0) },
   { key: 'now', flag: '--now <time>', env: 'ANALYZER_NOW', description: "pretend 'now' is this wall-clock time of --timezone (ISO, for replays and tests)", parse: text },
@@ -315,6 +328,7 @@ export function parsePass(raw: Raw, env: Env): PassConfig {
     reportDir: s.reportDir as string | undefined,
     chunkSize: s.chunkSize as number,
     chunkEvents: s.chunkEvents as number,
+    connections: s.connections as number,
     runHistoryDays: s.runHistoryDays as number,
     now: s.now as string | undefined,
     maxDuration: s.maxDuration as number,

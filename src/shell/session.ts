@@ -23,6 +23,30 @@ export async function withDatabase<T>(config: ConnectionConfig, logger: Logger, 
   }
 }
 
+/** A second connection of a command, opened like its first. */
+export interface SpareConnection {
+  sql: Sql;
+  /** Ends it (waiting up to `timeoutSeconds` for what runs on it); its close is then no lost connection. */
+  end(timeoutSeconds: number): Promise<void>;
+}
+
+/**
+ * Opens a second connection with the options of the first: its statements
+ * are counted and bounded the same way, and a close the command did not ask
+ * for is reported to `options.onClose` like the first connection's.
+ */
+export function openSpare(config: ConnectionConfig, options: OpenOptions): SpareConnection {
+  let ending = false;
+  const sql = open(config, { ...options, onClose: () => { if (!ending) options.onClose?.(); } });
+  return {
+    sql,
+    end: async (timeoutSeconds) => {
+      ending = true;
+      await sql.end({ timeout: timeoutSeconds }).catch(() => undefined);
+    },
+  };
+}
+
 /**
  * A command on its own connection (application_name `polycomm-analyzer
  * <command>`): its exit code, or on any error one log line, one stderr line

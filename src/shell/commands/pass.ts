@@ -18,7 +18,7 @@ import { runPass } from '../pass.js';
 import { STOP_GRACE_MS, watchProcess, type ProcessWatch } from '../process-watch.js';
 import { buildReport, newTally, summaryLine, ttySummary, writeReportFile, type PassTally, type ReportStart } from '../report.js';
 import { finishRun, startRun, type RunRecord } from '../run-history.js';
-import { withDatabase } from '../session.js';
+import { openSpare, withDatabase } from '../session.js';
 import { requirePassPrivileges } from '../privileges.js';
 import { readBacklog } from '../backlog.js';
 import { startProgress, type ProgressHandle } from '../progress.js';
@@ -61,14 +61,21 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
       state.connection.closed = false; // a close while connecting is no evidence about the pass
       await requirePassPrivileges(sql, config); // least privilege: fail before writing anything
       const run = config.dryRun ? undefined : await startRun(sql, config, logger, runLifetime(config));
-      const work = runPass({ sql, logger, config, now, stop: state.watch.stop, progress: state.progress }, state.tally)
-        .then((): PassEnding => ({ kind: 'completed' }), (error: unknown): PassEnding => ({ kind: 'threw', error }));
-      const ending = await Promise.race([work, state.watch.ended]);
-      state.watch.stop.requested = true; // ended from outside: the pass, if still running, takes no new device
-      const code = await conclude(state, ending, sql, run);
-      // nothing of an unfinished pass is worth waiting for: its transaction rolls back
-      if (ending.kind !== 'completed') await sql.end({ timeout: 0 }).catch(() => undefined);
-      return code;
+      // the next chunk is loaded and analysed on the second connection while one writes (README "How a pass works")
+      const spare = config.connections > 1 ? openSpare(config, session) : undefined;
+      try {
+        const work = runPass({ sql, spare: spare?.sql, logger, config, now, stop: state.watch.stop, progress: state.progress }, state.tally)
+          .then((): PassEnding => ({ kind: 'completed' }), (error: unknown): PassEnding => ({ kind: 'threw', error }));
+        const ending = await Promise.race([work, state.watch.ended]);
+        state.watch.stop.requested = true; // ended from outside: the pass, if still running, takes no new device
+        // nothing of an unfinished pass is worth waiting for: its transactions roll back
+        if (ending.kind !== 'completed') await spare?.end(0);
+        const code = await conclude(state, ending, sql, run);
+        if (ending.kind !== 'completed') await sql.end({ timeout: 0 }).catch(() => undefined);
+        return code;
+      } finally {
+        await spare?.end(2);
+      }
     });
   } catch (error) {
     // the database unreachable: no run record, still a report
