@@ -9,12 +9,15 @@
 // pending receipt, once per chunk).
 import { ANALYZER_ISSUE_MARKER } from '../core/index.js';
 import type { Sql } from '../infra/db.js';
-import type { PlanRows } from './plan-rows.js';
+import { EVENT_TABLES, type PlanRows } from './plan-rows.js';
 import { booleanArray, numberArray, textArray } from './array-literal.js';
 
 // Every column travels as one array literal (src/sql/array-literal.ts).
-// Timestamps travel as zone-free text inside them and are cast in SQL, so the
-// process's own time zone never touches them (R9).
+// Times travel as zone-free microseconds and become timestamps in SQL
+// (`timestamp '1970-01-01' + m * interval '1 microsecond'`, exact to the
+// microsecond below 2^53), so the process's own time zone never touches
+// them (R9). A task_to_event row's table travels as its position in
+// EVENT_TABLES, which travels once.
 const n = numberArray;
 const b = booleanArray;
 const t = textArray;
@@ -36,22 +39,23 @@ export async function writePlan(sql: Sql, rows: PlanRows, createtime: string): P
   const [counts] = await sql<WriteCounts[]>`
     with new_tasks as (
       insert into task (id, device_id, type, date, local_date, status, resolved)
-      select id, device_id, type, date, local_date, 1, resolved
-      from unnest(${n(task.id)}::int8[], ${n(task.deviceId)}::int[], ${n(task.type)}::int[], ${t(task.date)}::timestamp[], ${t(task.localDate)}::timestamp[], ${b(task.resolved)}::bool[])
+      select id, device_id, type, timestamp '1970-01-01' + date * interval '1 microsecond', timestamp '1970-01-01' + local_date * interval '1 microsecond', 1, resolved
+      from unnest(${n(task.id)}::int8[], ${n(task.deviceId)}::int[], ${n(task.type)}::int[], ${n(task.date)}::int8[], ${n(task.localDate)}::int8[], ${b(task.resolved)}::bool[])
         as t(id, device_id, type, date, local_date, resolved)
       returning 1
     ), new_issues as (
       insert into polycommissue (polycommissue_id, id, device, type, suitcase, total, duration, localdate, date, createtime, status)
-      select id, ${ANALYZER_ISSUE_MARKER}, device, type, suitcase, total, duration, localdate, date, ${createtime}::text::timestamp, 1
+      select id, ${ANALYZER_ISSUE_MARKER}, device, type, suitcase, total, duration,
+             timestamp '1970-01-01' + localdate * interval '1 microsecond', timestamp '1970-01-01' + date * interval '1 microsecond', ${createtime}::text::timestamp, 1
       from unnest(${n(issue.id)}::int8[], ${n(issue.deviceId)}::int[], ${n(issue.type)}::int[], ${n(issue.suitcase)}::int8[], ${n(issue.total)}::int[], ${n(issue.duration)}::int[],
-                  ${t(issue.local)}::timestamp[], ${t(issue.moscow)}::timestamp[])
+                  ${n(issue.local)}::int8[], ${n(issue.moscow)}::int8[])
         as i(id, device, type, suitcase, total, duration, localdate, date)
       returning 1
     ), new_links as (
       insert into task_to_event (id, task_id, event_id, table_name, ord, parent_id)
-      select id, task_id, event_id, table_name, ord, parent_id
-      from unnest(${n(link.id)}::int8[], ${n(link.taskId)}::int8[], ${n(link.eventId)}::int8[], ${t(link.table)}::text[], ${n(link.ord)}::int[], ${n(link.parentId)}::int8[])
-        as l(id, task_id, event_id, table_name, ord, parent_id)
+      select id, task_id, event_id, (${t(EVENT_TABLES)}::text[])[l.table_code], ord, parent_id
+      from unnest(${n(link.id)}::int8[], ${n(link.taskId)}::int8[], ${n(link.eventId)}::int8[], ${n(link.table)}::int[], ${n(link.ord)}::int[], ${n(link.parentId)}::int8[])
+        as l(id, task_id, event_id, table_code, ord, parent_id)
       returning 1
     ), wraps as (
       update polycomm_suitcase s
