@@ -17,7 +17,7 @@ import { loadDevices } from './load.js';
 import { isConnectionLost, PassAborted } from './outcome.js';
 import { hasWrites, recordChunk, recordReady, type ChunkResult, type PassTally } from './report.js';
 import type { PassProgress } from './progress.js';
-import { inTransaction } from './session.js';
+import { inTransaction, type SpareConnection } from './session.js';
 import { allocateIds } from '../sql/allocate-ids.js';
 import { tryLockDevices } from '../sql/device-locks.js';
 import { presentIssueTypes } from '../sql/issue-types.js';
@@ -31,7 +31,7 @@ export interface PassContext {
    * A second connection, when the pass has one: the next chunk is claimed,
    * loaded and analysed on it while the chunk before it writes on the other.
    */
-  spare?: Sql;
+  spare?: SpareConnection;
   logger: Logger;
   config: PassConfig;
   now: Micros;
@@ -123,18 +123,35 @@ export async function runPass(ctx: PassContext, tally: PassTally): Promise<void>
 }
 
 /**
+ * How long the second connection may take to answer its first statement. A
+ * session pooler with no free server connection (where the first connection
+ * already holds one for the whole pass) or a connection limit would make it
+ * wait: past this the pass goes on with one connection.
+ */
+const SPARE_WAIT_MS = 2000;
+
+/**
  * The connections chunks take turns on: the pass's own, and the spare one if
- * it answers. A spare that cannot connect (a connection limit, say) is no
- * failure: the chunks then run one after another on the one connection.
+ * it answers in time. A spare that cannot be used is no failure: it is
+ * closed, and the chunks run one after another on the one connection.
  */
 async function connections(ctx: PassContext): Promise<Sql[]> {
-  if (!ctx.spare) return [ctx.sql];
+  const spare = ctx.spare;
+  if (!spare) return [ctx.sql];
+  let timer: NodeJS.Timeout | undefined;
+  const probe = Promise.resolve(spare.sql`select 1`);
+  probe.catch(() => undefined); // settled by end() when it comes too late
   try {
-    await ctx.spare`select 1`;
-    return [ctx.sql, ctx.spare];
+    await Promise.race([probe, new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${SPARE_WAIT_MS / 1000} s`)), SPARE_WAIT_MS);
+    })]);
+    return [ctx.sql, spare.sql];
   } catch (error) {
-    ctx.logger.warn(`a second connection could not be opened (${describeError(error)}): chunks run one after another`);
+    ctx.logger.warn(`a second connection could not be used (${describeError(error)}): chunks run one after another on one connection`);
+    await spare.end(0);
     return [ctx.sql];
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -42,10 +42,25 @@ export function openSpare(config: ConnectionConfig, options: OpenOptions): Spare
     sql,
     end: async (timeoutSeconds) => {
       ending = true;
-      await sql.end({ timeout: timeoutSeconds }).catch(() => undefined);
+      // postgres.js asks a new connection's server for its array types with a
+      // query nobody awaits: ended before that answered (a session pooler had
+      // no server connection for it), the query's rejection is unhandled.
+      // Expected of a connection ended on purpose; anything else is rethrown.
+      const ignore = (reason: unknown) => {
+        if (!isDestroyed(reason)) throw reason;
+      };
+      process.on('unhandledRejection', ignore);
+      try {
+        await sql.end({ timeout: timeoutSeconds }).catch(() => undefined);
+      } finally {
+        setTimeout(() => process.off('unhandledRejection', ignore), 100).unref();
+      }
     },
   };
 }
+
+/** postgres.js's error for a query of a connection it ended or destroyed. */
+const isDestroyed = (reason: unknown) => ['CONNECTION_DESTROYED', 'CONNECTION_ENDED'].includes(String((reason as { code?: unknown } | null)?.code));
 
 /**
  * A command on its own connection (application_name `polycomm-analyzer
