@@ -9,7 +9,7 @@
 import type { PassConfig } from '../infra/config.js';
 import { analyzeDevice, formatMicros, releaseScratch, selectReady, type DeviceInput, type DevicePlan, type Micros, type ReadyDevice, type Settings } from '../core/index.js';
 import { firstChunkSize, nextChunkSize, type ChunkBounds } from './chunks.js';
-import { countNewRows, longestTable, planRows, sliceRows } from '../sql/plan-rows.js';
+import { countNewRows, longestTable, planRows, sliceRows, type PlanRows } from '../sql/plan-rows.js';
 import { describeError } from '../infra/db-errors.js';
 import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/log.js';
@@ -23,7 +23,7 @@ import { tryLockDevices } from '../sql/device-locks.js';
 import { presentIssueTypes } from '../sql/issue-types.js';
 import { RowError } from '../sql/packed-rows.js';
 import { selectReadyCodes } from '../sql/ready-devices.js';
-import { writePlan, type WriteCounts } from '../sql/write-plan.js';
+import { encodeRows, writeEncoded, type EncodedRows, type WriteCounts } from '../sql/write-plan.js';
 
 export interface PassContext {
   sql: Sql;
@@ -317,11 +317,14 @@ function settle(chunk: ChunkResult, attempt: Attempt, committed: DevicePlan[]): 
 }
 
 /**
- * Claim, load, analyse and write in one transaction on `lane`, the write once
- * the chunk before has ended; `attempt` says how far it got. Throws to roll back.
+ * Claim, load, analyse and write in one transaction on `lane`; `attempt` says
+ * how far it got. Throws to roll back. The write is made ready (ids, rows,
+ * parameters) as soon as the chunk is analysed, and sent once the chunk
+ * before has ended.
  */
 async function runAttempt(ctx: PassContext, lane: Sql, issueTypes: Set<number>, claim: Claimer, attempt: Attempt, signals: ChunkSignals): Promise<void> {
-  let writeStarted = 0;
+  let prepareMs = 0;
+  let sendStarted = 0;
   await inTransaction(lane, ctx.config, async (tx) => {
     const claimed = await claim(tx, attempt.tried);
     attempt.claimed = claimed.mine;
@@ -339,12 +342,15 @@ async function runAttempt(ctx: PassContext, lane: Sql, issueTypes: Set<number>, 
     attempt.durationsMs.analyze = analyzed.ms;
     releaseScratch(); // the core's scratch memory of this chunk's biggest device is not kept to the end of the pass
     signals.loaded(claimed.mine.length, attempt.events);
+    const prepareStarted = performance.now();
+    const write = ctx.config.dryRun ? undefined : await prepareWrite(tx, analyzed.plans.filter(hasWrites));
+    prepareMs = performance.now() - prepareStarted;
     if ((await signals.turn) === 'lost') throw new Stopped('the chunk before lost its connection: this one rolls back unwritten');
     if (ctx.stop.requested) throw new Stopped('stop requested: the chunk rolls back unwritten');
-    writeStarted = performance.now();
-    if (!ctx.config.dryRun) await writePlans(ctx, tx, analyzed.plans.filter(hasWrites));
+    sendStarted = performance.now();
+    if (write) await sendWrite(ctx, tx, write);
   }).finally(() => {
-    if (writeStarted > 0) attempt.durationsMs.write = elapsed(writeStarted); // the COMMIT included
+    if (sendStarted > 0) attempt.durationsMs.write = Math.round(prepareMs) + elapsed(sendStarted); // the COMMIT included
   });
 }
 
@@ -411,27 +417,44 @@ function analyzeChunk(ctx: PassContext, settings: Settings, devices: ReadyDevice
 /** Rows per statement: a chunk's usual plan fits in one; a huge backlog is written in slices. */
 const ROWS_PER_STATEMENT = 50_000;
 
+/** A chunk's write, ready to send: ids allocated, rows built, the first statement's parameters encoded. */
+interface PreparedWrite {
+  plans: DevicePlan[];
+  rows: PlanRows;
+  first: EncodedRows;
+  expected: WriteCounts;
+}
+
 /**
- * The plans' rows, each table through one unnest (in slices for a huge
- * backlog), ids pre-allocated; the counts are checked so a plan that no longer
- * matches the database rolls the transaction back (R18's recheck).
+ * The write of the plans made ready while the chunk waits for its turn (ids
+ * pre-allocated from their sequences, the rows and the first statement's
+ * parameters built), so it goes out the moment the chunk before has ended.
  */
-async function writePlans(ctx: PassContext, tx: Sql, plans: DevicePlan[]): Promise<void> {
-  if (plans.length === 0) return;
+async function prepareWrite(tx: Sql, plans: DevicePlan[]): Promise<PreparedWrite | undefined> {
+  if (plans.length === 0) return undefined;
   const sizes = countNewRows(plans);
-  const ids = await allocateIds(tx, sizes.tasks, sizes.links, sizes.issues);
-  const rows = planRows(plans, ids);
-  const total: WriteCounts = { tasks: 0, links: 0, analyzerIssues: 0, wraps: 0, alarms: 0, issues: 0, receipts: 0 };
-  const longest = longestTable(rows);
-  for (let start = 0; start === 0 || start < longest; start += ROWS_PER_STATEMENT) {
-    const slice = longest <= ROWS_PER_STATEMENT ? rows : sliceRows(rows, start, ROWS_PER_STATEMENT);
-    const counts = await writePlan(tx, slice, formatMicros(ctx.now));
-    for (const key of Object.keys(total) as (keyof WriteCounts)[]) total[key] += counts[key];
-  }
-  checkCounts(total, {
+  const rows = planRows(plans, await allocateIds(tx, sizes.tasks, sizes.links, sizes.issues));
+  const expected: WriteCounts = {
     tasks: sizes.tasks, links: sizes.links, analyzerIssues: sizes.issues,
     wraps: rows.wrap.id.length, alarms: rows.alarmIds.length, issues: rows.issueIds.length, receipts: rows.receipt.id.length,
-  }, plans);
+  };
+  return { plans, rows, first: encodeRows(longestTable(rows) <= ROWS_PER_STATEMENT ? rows : sliceRows(rows, 0, ROWS_PER_STATEMENT)), expected };
+}
+
+/**
+ * The plans' rows, each table through one unnest (in slices for a huge
+ * backlog, each encoded as its turn comes); the counts are checked so a plan
+ * that no longer matches the database rolls the transaction back (R18's recheck).
+ */
+async function sendWrite(ctx: PassContext, tx: Sql, write: PreparedWrite): Promise<void> {
+  const total: WriteCounts = { tasks: 0, links: 0, analyzerIssues: 0, wraps: 0, alarms: 0, issues: 0, receipts: 0 };
+  const longest = longestTable(write.rows);
+  for (let start = 0; start === 0 || start < longest; start += ROWS_PER_STATEMENT) {
+    const encoded = start === 0 ? write.first : encodeRows(sliceRows(write.rows, start, ROWS_PER_STATEMENT));
+    const counts = await writeEncoded(tx, encoded, formatMicros(ctx.now));
+    for (const key of Object.keys(total) as (keyof WriteCounts)[]) total[key] += counts[key];
+  }
+  checkCounts(total, write.expected, write.plans);
 }
 
 /** A device that failed and rolled back: logged now, counted by the tally. */

@@ -116,6 +116,26 @@ const current = (plans: DevicePlan[], slice: number) => async (tx: Sql) => {
   return total;
 };
 
+describe('allocateIds', () => {
+  it('ids a sequence hands out one by one come back as they are, whether consecutive or not (another session took some in between)', async () => {
+    const db = await copy();
+    const [before] = await db.sql<{ task: number; link: number }[]>`select nextval('task_id_seq') as task, nextval('task_to_event_id_seq') as link`;
+    // consecutive: first and count
+    const a = await allocateIds(db.sql, 3, 4, 0);
+    expect(Array.from(a.task)).toEqual([1, 2, 3].map((k) => before!.task + k));
+    expect(Array.from(a.taskToEvent)).toEqual([1, 2, 3, 4].map((k) => before!.link + k));
+    expect(a.issue).toHaveLength(0);
+    // not consecutive (a sequence stepping by 3 stands for ids taken by others in between): one by one
+    await db.sql`alter sequence task_to_event_id_seq increment by 3`;
+    const b = await allocateIds(db.sql, 0, 3, 2);
+    const last = before!.link + 4;
+    expect(Array.from(b.taskToEvent)).toEqual([3, 6, 9].map((k) => last + k));
+    expect(b.task).toHaveLength(0);
+    expect(b.issue).toHaveLength(2);
+    expect(b.issue[1]! - b.issue[0]!).toBe(1);
+  });
+});
+
 describe('the write path gives the database the path before it gave (issue 22)', () => {
   it('property: generated backlogs, any chunking and slicing, R18 conflicts: the same rows, values and ids, the same counts and rollbacks', async () => {
     let rollbacks = 0; // over all runs: the conflicts did make chunks roll back

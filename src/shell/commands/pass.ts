@@ -22,7 +22,6 @@ import { openSpare, withDatabase } from '../session.js';
 import { requirePassPrivileges } from '../privileges.js';
 import { readBacklog } from '../backlog.js';
 import { startProgress, type ProgressHandle } from '../progress.js';
-import { publishMetrics } from '../push-metrics.js';
 
 /** Writing the report and the run record is bounded: past this the process exits anyway. */
 const CONCLUDE_LIMIT_MS = 20_000;
@@ -64,7 +63,7 @@ export async function runPassCommand(config: PassConfig, logger: Logger): Promis
       // the next chunk is loaded and analysed on the second connection while one writes (README "How a pass works")
       const spare = config.connections > 1 ? openSpare(config, session) : undefined;
       try {
-        const work = runPass({ sql, spare: spare?.sql, logger, config, now, stop: state.watch.stop, progress: state.progress }, state.tally)
+        const work = runPass({ sql, ...(spare ? { spare } : {}), logger, config, now, stop: state.watch.stop, progress: state.progress }, state.tally)
           .then((): PassEnding => ({ kind: 'completed' }), (error: unknown): PassEnding => ({ kind: 'threw', error }));
         const ending = await Promise.race([work, state.watch.ended]);
         state.watch.stop.requested = true; // ended from outside: the pass, if still running, takes no new device
@@ -126,7 +125,8 @@ async function conclude(state: PassState, ending: PassEnding, sql?: Sql, run?: R
     if (run) await finishRun(state.connection.closed ? undefined : sql, run, report).catch((error: unknown) => logger.warn(`could not record the run: ${describeError(error)}`));
     logger.info(summaryLine(report), { report });
     if (process.stdout.isTTY) process.stdout.write(ttySummary(report));
-    await publishMetrics(report, config, logger);
+    // prom-client is loaded only when the metrics go somewhere (a tenth of the CLI's start)
+    if (config.pushgatewayUrl || config.metricsFile) await (await import('../push-metrics.js')).publishMetrics(report, config, logger);
     return exitCode(outcome);
   } finally {
     clearTimeout(limit);
