@@ -316,8 +316,10 @@ interface TargetLine {
 
 const rssOf = (e: Entry) => Math.max(...e.passes.map((p) => p.maxRssKb));
 const isPlain = (e: Entry) => !e.config.customerEveryMinutes && e.config.chunkSize === 50 && !e.config.historyDays && e.config.chunkEvents === undefined;
+/** The configuration's latest entry (a run with concurrent passes measures the single pass too). */
 const find = (all: Entry[], mode: Mode, devices: number, hours: number) =>
-  all.find((e) => e.config.mode === mode && e.config.devices === devices && e.config.hours === hours && isPlain(e));
+  all.filter((e) => e.config.mode === mode && e.config.devices === devices && e.config.hours === hours && isPlain(e))
+    .sort((a, b) => b.date.localeCompare(a.date))[0];
 const judged = (e: Entry | undefined, ok: (e: Entry) => boolean): Verdict => (e ? (ok(e) ? 'met' : 'MISSED') : 'not measured');
 
 /** pass / floor on 1,000 x 24 h: receipts <= 1.5 (issue 22), dwr <= 2.0 (issue 7; issue 22: no regression). */
@@ -403,7 +405,7 @@ function catchUpTargets(all: Entry[]): TargetLine[] {
 
 /** The entry measured beside `e` in the same run without history (same mode, backlog, build and node). */
 const withoutHistory = (all: Entry[], e: Entry) => all.find((x) => x !== e && !x.config.historyDays &&
-  entryKey({ ...x.config }) === entryKey({ ...e.config, historyDays: undefined }));
+  entryKey({ ...x.config, concurrent: 1 }) === entryKey({ ...e.config, historyDays: undefined, concurrent: 1 }));
 
 /** A pass over days of processed history against the same pass without it (issue 22): <= 1.15 x. */
 function historyTargets(all: Entry[]): TargetLine[] {
