@@ -79,133 +79,139 @@ const FETCH = 20_000;
  * text ('YYYY-MM-DD HH:MM:SS'), used for the inserted rows' times.
  */
 export async function runFloor(sql: Sql, mode: Mode, target: FloorTarget, now: string): Promise<FloorResult> {
-  let statements = 0;
-  const q = () => statements++;
+  let statements = 1; // begin
   const started = performance.now();
   const result = await sql.begin(async (tx) => {
-    q(); // begin
-    const devices = await modeDevices(tx as unknown as Sql, mode);
-    q();
-    const ids = devices.ids;
-    const codes = devices.codes;
-
-    // 1. read: the pass's four selects over all the mode's devices at once
+    const t = tx as unknown as Sql;
+    const devices = await modeDevices(t, mode);
     const t0 = performance.now();
-    const rowsRead = { wraps: 0, alarms: 0, issues: 0, receipts: 0 };
-    await tx`
-      select id, device_id as "deviceId", polycom_id as "polycomId", totalid, duration, package_type as "packageType",
-             (extract(epoch from dateini_local) * 1000000)::float8 as start,
-             (extract(epoch from local_date) * 1000000)::float8 as finish,
-             (extract(epoch from date) * 1000000)::float8 as "finishMoscow"
-      from polycomm_suitcase
-      where status = 0 and device_id = any(${ids}::int[])`.cursor(FETCH, (rows) => { rowsRead.wraps += rows.length; });
-    q();
-    await tx`
-      select polycommalarm_id as id, device as "deviceId",
-             (extract(epoch from localdate) * 1000000)::float8 as local,
-             (extract(epoch from date) * 1000000)::float8 as moscow
-      from polycommalarm
-      where status = 0 and device = any(${ids}::int[])`.cursor(FETCH, (rows) => { rowsRead.alarms += rows.length; });
-    q();
-    await tx`
-      select polycommissue_id as id, device as "deviceId",
-             (extract(epoch from localdate) * 1000000)::float8 as local,
-             (extract(epoch from date) * 1000000)::float8 as moscow
-      from polycommissue
-      where status = 0 and device = any(${ids}::int[])
-        and id is distinct from ${ANALYZER_ISSUE_MARKER}`.cursor(FETCH, (rows) => { rowsRead.issues += rows.length; });
-    q();
-    if (mode === 'receipts') {
-      await tx`
-        select receipt_id as id, analyzer_code_to_int(devicecode) as code,
-               (extract(epoch from dateclose) * 1000000)::float8 as local,
-               (extract(epoch from dateclosemoscow) * 1000000)::float8 as moscow,
-               quantitypackageone as single, quantitypackagedouble as double
-        from receipts
-        where status = 0 and analyzer_code_to_int(devicecode) = any(${codes}::int[])`.cursor(FETCH, (rows) => { rowsRead.receipts += rows.length; });
-      q();
-    }
-    const readMs = performance.now() - t0;
-
-    // 2. insert as many rows as the pass did
+    const rowsRead = await readPending(t, mode, devices);
     const t1 = performance.now();
-    const inserted = { task: 0, task_to_event: 0, polycommissue: 0 };
-    const nDevices = Math.max(1, ids.length);
-    if (target.tasks > 0) {
-      const [span] = await tx<{ lo: string; hi: string; n: number }[]>`
-        with t as (
-          insert into task (device_id, type, date, local_date, status, resolved)
-          select (${ids}::int[])[1 + g % ${nDevices}], 4, ${now}::text::timestamp, ${now}::text::timestamp, 1, false
-          from generate_series(1, ${target.tasks}::int) g
-          returning id
-        )
-        select min(id)::text as lo, max(id)::text as hi, count(*)::int as n from t`;
-      q();
-      inserted.task = span!.n;
-      if (target.links > 0) {
-        const [links] = await tx<{ n: number }[]>`
-          with l as (
-            insert into task_to_event (task_id, event_id, table_name, ord, parent_id)
-            select ${span!.lo}::int8 + (g - 1)::int8 * ${target.tasks}::int8 / ${target.links}::int8, g, 'polycomm_suitcase', 1, null
-            from generate_series(1, ${target.links}::int) g
-            returning 1
-          )
-          select count(*)::int as n from l`;
-        q();
-        inserted.task_to_event = links!.n;
-      }
-    }
-    if (target.analyzerIssues > 0) {
-      const [issues] = await tx<{ n: number }[]>`
-        with i as (
-          insert into polycommissue (id, device, type, suitcase, total, duration, localdate, date, createtime, status)
-          select ${ANALYZER_ISSUE_MARKER}, (${ids}::int[])[1 + g % ${nDevices}], 7, g, g, 60,
-                 ${now}::text::timestamp, ${now}::text::timestamp, ${now}::text::timestamp, 1
-          from generate_series(1, ${target.analyzerIssues}::int) g
+    const inserted = await insertAsMany(t, devices, target, now);
+    const t2 = performance.now();
+    const updated = await updateAsMany(t, mode, devices, target);
+    const t3 = performance.now();
+    statements += 1 + (mode === 'receipts' ? 4 : 3) + inserted.statements + 1;
+    return { readMs: t1 - t0, insertMs: t2 - t1, updateMs: t3 - t2, rowsRead, inserted: inserted.rows, updated };
+  });
+  statements++; // commit
+  return { wallMs: performance.now() - started, statements, ...result };
+}
+
+/** 1. Every pending row the pass reads: its selects, same columns and predicates, all the mode's devices at once. */
+async function readPending(tx: Sql, mode: Mode, devices: ModeDevices): Promise<FloorResult['rowsRead']> {
+  const { ids, codes } = devices;
+  const rowsRead = { wraps: 0, alarms: 0, issues: 0, receipts: 0 };
+  await tx`
+    select id, device_id as "deviceId", polycom_id as "polycomId", totalid, duration, package_type as "packageType",
+           (extract(epoch from dateini_local) * 1000000)::float8 as start,
+           (extract(epoch from local_date) * 1000000)::float8 as finish,
+           (extract(epoch from date) * 1000000)::float8 as "finishMoscow"
+    from polycomm_suitcase
+    where status = 0 and device_id = any(${ids}::int[])`.cursor(FETCH, (rows) => { rowsRead.wraps += rows.length; });
+  await tx`
+    select polycommalarm_id as id, device as "deviceId",
+           (extract(epoch from localdate) * 1000000)::float8 as local,
+           (extract(epoch from date) * 1000000)::float8 as moscow
+    from polycommalarm
+    where status = 0 and device = any(${ids}::int[])`.cursor(FETCH, (rows) => { rowsRead.alarms += rows.length; });
+  await tx`
+    select polycommissue_id as id, device as "deviceId",
+           (extract(epoch from localdate) * 1000000)::float8 as local,
+           (extract(epoch from date) * 1000000)::float8 as moscow
+    from polycommissue
+    where status = 0 and device = any(${ids}::int[])
+      and id is distinct from ${ANALYZER_ISSUE_MARKER}`.cursor(FETCH, (rows) => { rowsRead.issues += rows.length; });
+  if (mode === 'receipts') {
+    await tx`
+      select receipt_id as id, analyzer_code_to_int(devicecode) as code,
+             (extract(epoch from dateclose) * 1000000)::float8 as local,
+             (extract(epoch from dateclosemoscow) * 1000000)::float8 as moscow,
+             quantitypackageone as single, quantitypackagedouble as double
+      from receipts
+      where status = 0 and analyzer_code_to_int(devicecode) = any(${codes}::int[])`.cursor(FETCH, (rows) => { rowsRead.receipts += rows.length; });
+  }
+  return rowsRead;
+}
+
+/** 2. As many task, task_to_event and analyzer issue rows as the pass inserted (generate_series). */
+async function insertAsMany(tx: Sql, devices: ModeDevices, target: FloorTarget, now: string): Promise<{ rows: FloorResult['inserted']; statements: number }> {
+  const { ids } = devices;
+  const rows = { task: 0, task_to_event: 0, polycommissue: 0 };
+  let statements = 0;
+  const nDevices = Math.max(1, ids.length);
+  if (target.tasks > 0) {
+    const [span] = await tx<{ lo: string; n: number }[]>`
+      with t as (
+        insert into task (device_id, type, date, local_date, status, resolved)
+        select (${ids}::int[])[1 + g % ${nDevices}], 4, ${now}::text::timestamp, ${now}::text::timestamp, 1, false
+        from generate_series(1, ${target.tasks}::int) g
+        returning id
+      )
+      select min(id)::text as lo, count(*)::int as n from t`;
+    rows.task = span!.n;
+    statements++;
+    if (target.links > 0) {
+      const [links] = await tx<{ n: number }[]>`
+        with l as (
+          insert into task_to_event (task_id, event_id, table_name, ord, parent_id)
+          select ${span!.lo}::int8 + (g - 1)::int8 * ${target.tasks}::int8 / ${target.links}::int8, g, 'polycomm_suitcase', 1, null
+          from generate_series(1, ${target.links}::int) g
           returning 1
         )
-        select count(*)::int as n from i`;
-      q();
-      inserted.polycommissue = issues!.n;
+        select count(*)::int as n from l`;
+      rows.task_to_event = links!.n;
+      statements++;
     }
-    const insertMs = performance.now() - t1;
-
-    // 3. mark as many rows processed as the pass did, by primary key
-    const t2 = performance.now();
-    const [updated] = await tx<FloorResult['updated'][]>`
-      with wraps as (
-        update polycomm_suitcase s set status = 1, csp = true, unpaid = false, to_account = true, in_task = true
-        from (select id from polycomm_suitcase where status = 0 and device_id = any(${ids}::int[]) limit ${target.wraps}::int) p
-        where s.id = p.id
-        returning 1
-      ), alarms as (
-        update polycommalarm a set status = 1
-        from (select polycommalarm_id as id from polycommalarm where status = 0 and device = any(${ids}::int[]) limit ${target.alarms}::int) p
-        where a.polycommalarm_id = p.id
-        returning 1
-      ), issues as (
-        update polycommissue i set status = 1
-        from (select polycommissue_id as id from polycommissue where status = 0 and device = any(${ids}::int[])
-                and id is distinct from ${ANALYZER_ISSUE_MARKER} limit ${target.issues}::int) p
-        where i.polycommissue_id = p.id
-        returning 1
-      ), receipts as (
-        update receipts r set status = 1
-        from (select receipt_id as id from receipts where ${mode === 'receipts'} and status = 0
-                and analyzer_code_to_int(devicecode) = any(${codes}::int[]) limit ${target.receipts}::int) p
-        where r.receipt_id = p.id
+  }
+  if (target.analyzerIssues > 0) {
+    const [issues] = await tx<{ n: number }[]>`
+      with i as (
+        insert into polycommissue (id, device, type, suitcase, total, duration, localdate, date, createtime, status)
+        select ${ANALYZER_ISSUE_MARKER}, (${ids}::int[])[1 + g % ${nDevices}], 7, g, g, 60,
+               ${now}::text::timestamp, ${now}::text::timestamp, ${now}::text::timestamp, 1
+        from generate_series(1, ${target.analyzerIssues}::int) g
         returning 1
       )
-      select (select count(*) from wraps)::int as polycomm_suitcase,
-             (select count(*) from alarms)::int as polycommalarm,
-             (select count(*) from issues)::int as polycommissue,
-             (select count(*) from receipts)::int as receipts`;
-    q();
-    const updateMs = performance.now() - t2;
-    return { readMs, insertMs, updateMs, rowsRead, inserted, updated: updated! };
-  });
-  q(); // commit
-  return { wallMs: performance.now() - started, statements, ...result };
+      select count(*)::int as n from i`;
+    rows.polycommissue = issues!.n;
+    statements++;
+  }
+  return { rows, statements };
+}
+
+/** 3. As many rows marked processed per table as the pass updated (status = 1, and the wrap verdicts), by primary key. */
+async function updateAsMany(tx: Sql, mode: Mode, devices: ModeDevices, target: FloorTarget): Promise<FloorResult['updated']> {
+  const { ids, codes } = devices;
+  const [updated] = await tx<FloorResult['updated'][]>`
+    with wraps as (
+      update polycomm_suitcase s set status = 1, csp = true, unpaid = false, to_account = true, in_task = true
+      from (select id from polycomm_suitcase where status = 0 and device_id = any(${ids}::int[]) limit ${target.wraps}::int) p
+      where s.id = p.id
+      returning 1
+    ), alarms as (
+      update polycommalarm a set status = 1
+      from (select polycommalarm_id as id from polycommalarm where status = 0 and device = any(${ids}::int[]) limit ${target.alarms}::int) p
+      where a.polycommalarm_id = p.id
+      returning 1
+    ), issues as (
+      update polycommissue i set status = 1
+      from (select polycommissue_id as id from polycommissue where status = 0 and device = any(${ids}::int[])
+              and id is distinct from ${ANALYZER_ISSUE_MARKER} limit ${target.issues}::int) p
+      where i.polycommissue_id = p.id
+      returning 1
+    ), receipts as (
+      update receipts r set status = 1
+      from (select receipt_id as id from receipts where ${mode === 'receipts'} and status = 0
+              and analyzer_code_to_int(devicecode) = any(${codes}::int[]) limit ${target.receipts}::int) p
+      where r.receipt_id = p.id
+      returning 1
+    )
+    select (select count(*) from wraps)::int as polycomm_suitcase,
+           (select count(*) from alarms)::int as polycommalarm,
+           (select count(*) from issues)::int as polycommissue,
+           (select count(*) from receipts)::int as receipts`;
+  return updated!;
 }
 
 /**

@@ -24,7 +24,7 @@
 // Pure: no I/O; writeLegacyHistory (below) writes it with the pass's own
 // statement.
 import { analyzeDevice, type DeviceInput, type DevicePlan, type Micros, type Mode, type PointRow, type ReceiptRow, type WrapRow } from '../src/core/index.js';
-import { countNewRows, planRows, type PlanRows } from '../src/sql/plan-rows.js';
+import { countNewRows, EVENT_TABLES, planRows, type PlanRows } from '../src/sql/plan-rows.js';
 import { writePlan } from '../src/sql/write-plan.js';
 import type { Sql as ProductSql } from '../src/infra/db.js';
 import type { Sql } from './load.js';
@@ -39,8 +39,23 @@ export interface LegacyDefect {
   finding: { kind: string; taskId: number; table: string; id: number; field: string };
 }
 
+/**
+ * The history's rows as plain arrays the defects are planted in (rows added,
+ * removed, renumbered): NULL is null, a link's table its name. The pass's
+ * typed columns (PlanRows) are made from them only to be written.
+ */
+export interface LegacyRows {
+  task: { id: number[]; deviceId: number[]; type: number[]; date: number[]; localDate: number[]; resolved: boolean[] };
+  issue: { id: number[]; deviceId: number[]; type: number[]; suitcase: (number | null)[]; total: (number | null)[]; duration: (number | null)[]; local: number[]; moscow: number[] };
+  link: { id: number[]; taskId: number[]; eventId: number[]; table: string[]; ord: number[]; parentId: (number | null)[] };
+  wrap: { id: number[]; csp: boolean[]; unpaid: boolean[]; toAccount: boolean[]; inTask: boolean[]; receiptId: (number | null)[] };
+  alarmIds: number[];
+  issueIds: number[];
+  receipt: { id: number[]; status: number[] };
+}
+
 export interface LegacyHistory {
-  rows: PlanRows;
+  rows: LegacyRows;
   /** Tasks written with a NULL type (PlanRows carries only numbers). */
   nullTypeTasks: number[];
   defects: LegacyDefect[];
@@ -103,9 +118,9 @@ export function legacyHistory(dataset: Dataset, o: LegacyOptions): LegacyHistory
     plans.push({ plan, mode: m[0]! });
   }
   const sizes = countNewRows(plans.map((p) => p.plan));
-  const rows = planRows(plans.map((p) => p.plan), {
+  const rows = editable(planRows(plans.map((p) => p.plan), {
     task: range(o.ids.task, sizes.tasks), taskToEvent: range(o.ids.link, sizes.links), issue: range(o.ids.issue, sizes.issues),
-  });
+  }));
   const history: LegacyHistory = { rows, nullTypeTasks: [], defects: [], next: { task: o.ids.task + sizes.tasks, link: o.ids.link + sizes.links, issue: o.ids.issue + sizes.issues } };
   const deviceOfTask = new Map(rows.task.id.map((id, i) => [id, rows.task.deviceId[i]!]));
   const modeOf = new Map(plans.map((p) => [p.plan.deviceId, p.mode]));
@@ -115,6 +130,44 @@ export function legacyHistory(dataset: Dataset, o: LegacyOptions): LegacyHistory
   duplicateAlarms(history, deviceOfTask, rng, rate);
   pointsInNoTask(history, deviceOfTask, rng, rate);
   return history;
+}
+
+const numbers = (xs: Float64Array): number[] => Array.from(xs);
+const nullables = (xs: Float64Array): (number | null)[] => Array.from(xs, (x) => (Number.isNaN(x) ? null : x));
+const booleans = (xs: Uint8Array): boolean[] => Array.from(xs, (x) => x === 1);
+
+/** The pass's typed columns as arrays to edit. */
+function editable(r: PlanRows): LegacyRows {
+  return {
+    task: { id: numbers(r.task.id), deviceId: numbers(r.task.deviceId), type: numbers(r.task.type), date: numbers(r.task.date), localDate: numbers(r.task.localDate), resolved: booleans(r.task.resolved) },
+    issue: { id: numbers(r.issue.id), deviceId: numbers(r.issue.deviceId), type: numbers(r.issue.type), suitcase: nullables(r.issue.suitcase), total: nullables(r.issue.total), duration: nullables(r.issue.duration), local: numbers(r.issue.local), moscow: numbers(r.issue.moscow) },
+    link: { id: numbers(r.link.id), taskId: numbers(r.link.taskId), eventId: numbers(r.link.eventId), table: Array.from(r.link.table, (code) => EVENT_TABLES[code - 1]!), ord: numbers(r.link.ord), parentId: nullables(r.link.parentId) },
+    wrap: { id: numbers(r.wrap.id), csp: booleans(r.wrap.csp), unpaid: booleans(r.wrap.unpaid), toAccount: booleans(r.wrap.toAccount), inTask: booleans(r.wrap.inTask), receiptId: nullables(r.wrap.receiptId) },
+    alarmIds: numbers(r.alarmIds),
+    issueIds: numbers(r.issueIds),
+    receipt: { id: numbers(r.receipt.id), status: numbers(r.receipt.status) },
+  };
+}
+
+const f64 = (xs: (number | null)[]) => Float64Array.from(xs, (x) => x ?? NaN);
+const u8 = (xs: boolean[]) => Uint8Array.from(xs, (x) => (x ? 1 : 0));
+
+/** The edited rows as the pass's write statement takes them. */
+function typed(r: LegacyRows): PlanRows {
+  const tableCode = (name: string) => {
+    const i = (EVENT_TABLES as readonly string[]).indexOf(name);
+    if (i < 0) throw new Error(`unknown event table ${name}`);
+    return i + 1;
+  };
+  return {
+    task: { id: f64(r.task.id), deviceId: f64(r.task.deviceId), type: f64(r.task.type), date: f64(r.task.date), localDate: f64(r.task.localDate), resolved: u8(r.task.resolved) },
+    issue: { id: f64(r.issue.id), deviceId: f64(r.issue.deviceId), type: f64(r.issue.type), suitcase: f64(r.issue.suitcase), total: f64(r.issue.total), duration: f64(r.issue.duration), local: f64(r.issue.local), moscow: f64(r.issue.moscow) },
+    link: { id: f64(r.link.id), taskId: f64(r.link.taskId), eventId: f64(r.link.eventId), table: Float64Array.from(r.link.table, tableCode), ord: f64(r.link.ord), parentId: f64(r.link.parentId) },
+    wrap: { id: f64(r.wrap.id), csp: u8(r.wrap.csp), unpaid: u8(r.wrap.unpaid), toAccount: u8(r.wrap.toAccount), inTask: u8(r.wrap.inTask), receiptId: f64(r.wrap.receiptId) },
+    alarmIds: f64(r.alarmIds),
+    issueIds: f64(r.issueIds),
+    receipt: { id: f64(r.receipt.id), status: f64(r.receipt.status) },
+  };
 }
 
 function nullTypes(h: LegacyHistory, deviceOfTask: Map<number, number>, modeOf: Map<number, Mode>): void {
@@ -128,7 +181,7 @@ function nullTypes(h: LegacyHistory, deviceOfTask: Map<number, number>, modeOf: 
 }
 
 /** Links of one task, in ord order: indexes into rows.link. */
-function linksOf(rows: PlanRows, taskId: number): number[] {
+function linksOf(rows: LegacyRows, taskId: number): number[] {
   return rows.link.taskId.flatMap((t, i) => (t === taskId ? [i] : [])).sort((a, b) => rows.link.ord[a]! - rows.link.ord[b]!);
 }
 
@@ -212,7 +265,7 @@ function pointsInNoTask(h: LegacyHistory, deviceOfTask: Map<number, number>, rng
     h.defects.push({ defect: 'processed_in_no_task', deviceId: deviceOfTask.get(taskId)!, finding: { kind: 'event_in_no_task', taskId, table: link.table[i]!, id: link.eventId[i]!, field: 'task' } });
   }
   const keep = (_: unknown, i: number) => !chosen.has(i);
-  for (const key of Object.keys(link) as (keyof PlanRows['link'])[]) (link[key] as unknown[]) = (link[key] as unknown[]).filter(keep);
+  for (const key of Object.keys(link) as (keyof LegacyRows['link'])[]) (link[key] as unknown[]) = (link[key] as unknown[]).filter(keep);
 }
 
 /**
@@ -222,7 +275,7 @@ function pointsInNoTask(h: LegacyHistory, deviceOfTask: Map<number, number>, rng
  */
 export async function writeLegacyHistory(sql: Sql, history: LegacyHistory, createtime: string): Promise<void> {
   await sql.begin(async (tx) => {
-    await writePlan(tx as unknown as ProductSql, history.rows, createtime);
+    await writePlan(tx as unknown as ProductSql, typed(history.rows), createtime);
     await tx`update task set type = null where id = any(${history.nullTypeTasks}::int8[])`;
     for (const [table, column, next] of [['task', 'id', history.next.task], ['task_to_event', 'id', history.next.link], ['polycommissue', 'polycommissue_id', history.next.issue]] as const) {
       await tx`select setval(pg_get_serial_sequence(${table}, ${column}), greatest(${next - 1}::int8, (select max(${tx(column)}) from ${tx(table)})))`;

@@ -9,7 +9,7 @@ import { IANAZone } from 'luxon';
 import type { Mode } from '../core/index.js';
 import { parseConnectionUrl, urlParams } from './connection-url.js';
 import {
-  asText, booleanText, ConfigError, flag, idList, matching, nameOf, oneOf, optional, required, valueOf, wholeNumber, type Setting,
+  asText, booleanText, ConfigError, flag, idList, matching, nameOf, oneOf, optional, required, valueOf, wholeNumber, wholeNumberUpTo, type Setting,
 } from './settings.js';
 
 export { ConfigError } from './settings.js';
@@ -97,6 +97,8 @@ export interface PassConfig extends ConnectionConfig, LogConfig, ObservabilityCo
   reportDir: string | undefined;
   chunkSize: number;
   chunkEvents: number;
+  /** PASS_CONNECTIONS: 2 = the next chunk is loaded and analysed on a second connection while one writes; 1 = one after another. */
+  connections: number;
   runHistoryDays: number;
   /** MAX_DURATION: seconds after which the pass stops as on SIGTERM, 0 = no limit. */
   maxDuration: number;
@@ -166,7 +168,8 @@ export const PASS = {
   devices: { key: 'devices', flag: '--device <id...>', env: 'DEVICES', description: 'only these device ids (env: comma-separated)', read: idList(() => true, 'a whole number >= 0') },
   reportDir: { key: 'reportDir', flag: '--report-dir <dir>', env: 'REPORT_DIR', description: 'write the pass report as JSON there', read: optional(asText) },
   chunkSize: { key: 'chunkSize', flag: '--chunk-size <devices>', env: 'CHUNK_SIZE', description: 'most devices loaded per chunk', default: '50', read: required(wholeNumber(1)) },
-  chunkEvents: { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'CHUNK_EVENTS', description: 'pending rows a chunk aims at (bounds memory), 0 = devices only', default: '20000', read: required(wholeNumber(0)) },
+  chunkEvents: { key: 'chunkEvents', flag: '--chunk-events <rows>', env: 'CHUNK_EVENTS', description: 'pending rows a chunk aims at (bounds memory), 0 = devices only', default: '10000', read: required(wholeNumber(0)) },
+  connections: { key: 'connections', flag: '--connections <n>', env: 'PASS_CONNECTIONS', description: 'connections a pass uses: 2 loads and analyses the next chunk on the second while a chunk writes; 1 = one chunk after another', default: '2', read: required(wholeNumberUpTo(1, 2)) },
   runHistoryDays: { key: 'runHistoryDays', flag: '--run-history-days <days>', env: 'RUN_HISTORY_DAYS', description: 'keep analyzer_run rows this long', default: '90', read: required(wholeNumber(1)) },
   maxDuration: { key: 'maxDuration', flag: '--max-duration <seconds>', env: 'MAX_DURATION', description: 'stop the pass after this long as SIGTERM does (chunks written are kept, the run is interrupted), 0 = no limit', default: '1500', read: required(wholeNumber(0)) },
 } satisfies Record<string, Setting<unknown>>;
@@ -230,6 +233,7 @@ export function parsePass(raw: Raw, env: Env, files: ConfigFiles): PassConfig {
     reportDir: valueOf(raw, PASS.reportDir),
     chunkSize: valueOf(raw, PASS.chunkSize),
     chunkEvents: valueOf(raw, PASS.chunkEvents),
+    connections: valueOf(raw, PASS.connections),
     runHistoryDays: valueOf(raw, PASS.runHistoryDays),
     maxDuration: valueOf(raw, PASS.maxDuration),
   };

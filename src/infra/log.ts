@@ -1,8 +1,9 @@
 // winston: JSON lines on stdout (or readable text on a TTY), plus an optional
 // daily-rotated file. Every line passes through the command's Redactor, and
 // the console lines through its Output (so the progress line never mixes in).
+import { createRequire } from 'node:module';
 import winston from 'winston';
-import DailyRotateFile from 'winston-daily-rotate-file';
+import type DailyRotateFileType from 'winston-daily-rotate-file';
 import type { LogConfig } from './config.js';
 import { within } from './deadline.js';
 import { Writable } from 'node:stream';
@@ -45,8 +46,10 @@ export function createLogger(config: LogConfig, output: Output): LogHandle {
   const transports: winston.transport[] = [
     new winston.transports.Stream({ stream: consoleStream(output), format: json ? winston.format.json() : textFormat }),
   ];
-  let file: DailyRotateFile | undefined;
+  let file: DailyRotateFileType | undefined;
   if (config.logDir) {
+    // loaded only when asked for: it and its dependencies are a tenth of the CLI's start
+    const DailyRotateFile = createRequire(import.meta.url)('winston-daily-rotate-file') as typeof DailyRotateFileType;
     file = new DailyRotateFile({
       dirname: config.logDir,
       filename: 'analyzer-%DATE%.log',

@@ -68,6 +68,13 @@ export const wholeNumber = (min: number) => (text: string, name: string): number
   return Number(text);
 };
 
+/** A whole number from min to max, written in decimal digits. */
+export const wholeNumberUpTo = (min: number, max: number) => (text: string, name: string): number => {
+  const n = wholeNumber(min)(text, name);
+  if (n > max) throw new ConfigError(`invalid ${name}: '${text}' (expected a whole number from ${min} to ${max})`);
+  return n;
+};
+
 /** One of a fixed list of words, case-insensitive. */
 export const oneOf = <T extends string>(allowed: readonly T[]) => (text: string, name: string): T => {
   const word = allowed.find((a) => a === text.toLowerCase());

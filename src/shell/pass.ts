@@ -9,7 +9,7 @@
 import type { PassConfig } from '../infra/config.js';
 import { analyzeDevice, formatMicros, Scratch, selectReady, type DeviceInput, type DevicePlan, type Micros, type ReadyDevice, type Settings } from '../core/index.js';
 import { firstChunkSize, nextChunkSize, type ChunkBounds } from './chunks.js';
-import { countNewRows, longestTable, planRows, sliceRows } from '../sql/plan-rows.js';
+import { countNewRows, longestTable, planRows, sliceRows, type PlanRows } from '../sql/plan-rows.js';
 import { describeError } from '../infra/db-errors.js';
 import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/log.js';
@@ -17,16 +17,21 @@ import { loadDevices } from './load.js';
 import { isConnectionLost, PassAborted } from './outcome.js';
 import { hasWrites, recordChunk, recordReady, type ChunkResult, type PassTally } from './report.js';
 import type { PassProgress } from './progress.js';
-import { inTransaction } from './session.js';
+import { inTransaction, type SpareConnection } from './session.js';
 import { allocateIds } from '../sql/allocate-ids.js';
 import { tryLockDevices } from '../sql/device-locks.js';
 import { presentIssueTypes } from '../sql/issue-types.js';
 import { RowError } from '../sql/packed-rows.js';
 import { selectReadyCodes } from '../sql/ready-devices.js';
-import { writePlan, type WriteCounts } from '../sql/write-plan.js';
+import { encodeRows, writeEncoded, type EncodedRows, type WriteCounts } from '../sql/write-plan.js';
 
 export interface PassContext {
   sql: Sql;
+  /**
+   * A second connection, when the pass has one: the next chunk is claimed,
+   * loaded and analysed on it while the chunk before it writes on the other.
+   */
+  spare?: SpareConnection;
   logger: Logger;
   config: PassConfig;
   now: Micros;
@@ -54,35 +59,101 @@ interface Attempt {
   durationsMs: ChunkResult['durationsMs'];
 }
 
-/** Thrown inside a chunk's transaction when a stop was asked for after the load: it rolls back, nothing is written. */
+/** Thrown inside a chunk's transaction when it must not write (a stop was asked for, the chunk before lost its connection): it rolls back. */
 class Stopped extends Error {}
+
+/** How a chunk's transaction ended, which the next chunk waits for before it writes. */
+type TransactionEnd = 'committed' | 'rolled back' | 'lost';
+
+/** What a chunk's transaction tells the pass as it goes, and waits for before writing. */
+interface ChunkSignals {
+  /** the chunk has claimed, loaded and analysed: the next chunk can be claimed (its size follows from these) */
+  loaded(claimed: number, events: number): void;
+  /** the chunk's transaction ended */
+  ended(end: TransactionEnd): void;
+  /** how the chunk before this one ended: this one writes only after it (and not at all if it was lost) */
+  turn: Promise<TransactionEnd>;
+}
+
+/** A chunk under way. */
+interface ChunkRun {
+  loaded: Promise<{ claimed: number; events: number }>;
+  ended: Promise<TransactionEnd>;
+  /** how its transaction ended, once it has */
+  endedAs(): TransactionEnd | undefined;
+  /** the chunk is finished, a failed chunk's device-by-device retries included; never rejects */
+  done: Promise<{ chunk: ChunkResult; events: number; lost?: PassAborted; error?: unknown }>;
+}
+
+/** The ready devices and where the next chunk starts in them. */
+interface Cursor {
+  devices: ReadyDevice[];
+  next: number;
+  size: number;
+  bounds: ChunkBounds;
+}
 
 /**
  * The pass: each step returns what it did and the tally adds it up, so a pass
  * that ends early (a lost connection, a stop signal) still reports every
- * chunk it finished.
+ * chunk it finished. Chunks go through two stages: claim, load and analyse;
+ * then write and commit. With a second connection the next chunk goes
+ * through its first stage while this one writes; its write waits for this
+ * chunk's COMMIT. Each chunk is still one transaction of its own.
  */
 export async function runPass(ctx: PassContext, tally: PassTally): Promise<void> {
-  const devices = await findReady(ctx, tally);
+  const [devices, lanes] = await Promise.all([findReady(ctx, tally), connections(ctx)]);
   const issueTypes = ctx.config.mode === 'receipts' ? await presentIssueTypes(ctx.sql, [7, 8, 9]) : new Set<number>();
   const bounds: ChunkBounds = { maxDevices: ctx.config.chunkSize, targetEvents: ctx.config.chunkEvents };
-  let size = firstChunkSize(bounds);
-  const cursor = { next: 0 }; // the first device not tried yet
-  while (cursor.next < devices.length && !ctx.stop.requested) {
-    const chunk: ChunkResult = { claimed: 0, skipped: [], done: [], failed: [], durationsMs: { load: 0, analyze: 0, write: 0 } };
-    let lost: PassAborted | undefined;
-    let events = 0;
-    try {
-      const result = await processChunk(ctx, issueTypes, (tx, tried) => claimChunk(ctx, tx, devices, cursor, size, tried), chunk);
-      lost = result.lost;
-      events = result.events;
-      if (chunk.claimed > 0) size = nextChunkSize(bounds, size, chunk.claimed, events);
-    } finally {
-      recordChunk(tally, chunk);
-      ctx.progress?.chunkDone(events); // after the tally: the line shows this chunk's devices as done
-    }
+  const cursor: Cursor = { devices, next: 0, size: firstChunkSize(bounds), bounds };
+  const start = (lane: Sql, turn: Promise<TransactionEnd>) =>
+    startChunk(ctx, lane, issueTypes, (tx, tried) => claimChunk(ctx, tx, cursor, tried), turn);
+  let current = devices.length > 0 && !ctx.stop.requested ? start(lanes[0]!, Promise.resolve('committed')) : undefined;
+  for (let n = 1; current; n++) {
+    const loaded = await current.loaded;
+    if (loaded.claimed > 0) cursor.size = nextChunkSize(bounds, cursor.size, loaded.claimed, loaded.events);
+    const more = cursor.next < devices.length && !ctx.stop.requested && current.endedAs() !== 'lost';
+    const next = more ? start(lanes[n % lanes.length]!, current.ended) : undefined;
+    const { chunk, events, lost, error } = await current.done;
+    recordChunk(tally, chunk);
+    ctx.progress?.chunkDone(events); // after the tally: the line shows this chunk's devices as done
+    // a chunk started after a lost one does not write (its turn says 'lost'): it rolls back alone
     if (lost) throw lost;
-    if (chunk.claimed === 0 && cursor.next >= devices.length) break; // the list is exhausted
+    if (error !== undefined) throw error instanceof Error ? error : new Error(describeError(error));
+    current = next;
+  }
+}
+
+/**
+ * How long the second connection may take to answer its first statement. A
+ * session pooler with no free server connection (where the first connection
+ * already holds one for the whole pass) or a connection limit would make it
+ * wait: past this the pass goes on with one connection.
+ */
+const SPARE_WAIT_MS = 2000;
+
+/**
+ * The connections chunks take turns on: the pass's own, and the spare one if
+ * it answers in time. A spare that cannot be used is no failure: it is
+ * closed, and the chunks run one after another on the one connection.
+ */
+async function connections(ctx: PassContext): Promise<Sql[]> {
+  const spare = ctx.spare;
+  if (!spare) return [ctx.sql];
+  let timer: NodeJS.Timeout | undefined;
+  const probe = Promise.resolve(spare.sql`select 1`);
+  probe.catch(() => undefined); // settled by end() when it comes too late
+  try {
+    await Promise.race([probe, new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${SPARE_WAIT_MS / 1000} s`)), SPARE_WAIT_MS);
+    })]);
+    return [ctx.sql, spare.sql];
+  } catch (error) {
+    ctx.logger.warn(`a second connection could not be used (${describeError(error)}): chunks run one after another on one connection`);
+    await spare.end(0);
+    return [ctx.sql];
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -117,15 +188,16 @@ interface Claim {
 type Claimer = (tx: Sql, tried: ReadyDevice[]) => Promise<Claim>;
 
 /**
- * Claims `size` devices in `tx` (R19): one owned by another pass is skipped
- * and the next one tried, so every chunk is full and passes running together
- * take whole chunks in turn rather than fragments of each other's.
+ * Claims `cursor.size` devices in `tx` (R19): one owned by another pass is
+ * skipped and the next one tried, so every chunk is full and passes running
+ * together take whole chunks in turn rather than fragments of each other's.
  */
-async function claimChunk(ctx: PassContext, tx: Sql, devices: ReadyDevice[], cursor: { next: number }, size: number, tried: ReadyDevice[]): Promise<Claim> {
+async function claimChunk(ctx: PassContext, tx: Sql, cursor: Cursor, tried: ReadyDevice[]): Promise<Claim> {
   const mine: ReadyDevice[] = [];
   const skipped: number[] = [];
-  while (mine.length < size && cursor.next < devices.length) {
-    const candidates = devices.slice(cursor.next, cursor.next + size - mine.length);
+  const size = cursor.size;
+  while (mine.length < size && cursor.next < cursor.devices.length) {
+    const candidates = cursor.devices.slice(cursor.next, cursor.next + size - mine.length);
     cursor.next += candidates.length;
     tried.push(...candidates);
     const owned = new Set(await tryLockDevices(tx, candidates.map((d) => d.id)));
@@ -141,6 +213,38 @@ async function claimChunk(ctx: PassContext, tx: Sql, devices: ReadyDevice[], cur
   return { mine, skipped };
 }
 
+/** A promise with its resolve at hand; resolving twice keeps the first value. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Starts a chunk on `lane`; it writes once `turn` says the chunk before it has ended. */
+function startChunk(ctx: PassContext, lane: Sql, issueTypes: Set<number>, claim: Claimer, turn: Promise<TransactionEnd>): ChunkRun {
+  const loaded = deferred<{ claimed: number; events: number }>();
+  const ended = deferred<TransactionEnd>();
+  let endedAs: TransactionEnd | undefined;
+  const chunk: ChunkResult = { claimed: 0, skipped: [], done: [], failed: [], durationsMs: { load: 0, analyze: 0, write: 0 } };
+  const signals: ChunkSignals = {
+    loaded: (claimed, events) => loaded.resolve({ claimed, events }),
+    ended: (end) => {
+      endedAs ??= end;
+      ended.resolve(end);
+    },
+    turn,
+  };
+  const done = processChunk(ctx, lane, issueTypes, claim, chunk, signals).then(
+    (result) => ({ chunk, ...result }),
+    (error: unknown) => ({ chunk, events: 0, error }),
+  ).finally(() => {
+    // a chunk that ended before its analysis (or threw) still lets the pass go on
+    loaded.resolve({ claimed: chunk.claimed, events: 0 });
+    signals.ended('rolled back');
+  });
+  return { loaded: loaded.promise, ended: ended.promise, endedAs: () => endedAs, done };
+}
+
 /**
  * One chunk in one transaction: claim, load, analyse, write, commit. Should
  * that fail for a reason other than a lost connection, each device is tried
@@ -149,19 +253,24 @@ async function claimChunk(ctx: PassContext, tx: Sql, devices: ReadyDevice[], cur
  */
 async function processChunk(
   ctx: PassContext,
+  lane: Sql,
   issueTypes: Set<number>,
   claim: Claimer,
   chunk: ChunkResult,
+  signals: ChunkSignals,
 ): Promise<{ events: number; lost?: PassAborted }> {
   const attempt = newAttempt();
   try {
-    await runAttempt(ctx, issueTypes, claim, attempt);
+    await runAttempt(ctx, lane, issueTypes, claim, attempt, signals);
+    signals.ended('committed');
     settle(chunk, attempt, attempt.plans);
     return { events: attempt.events };
   } catch (error) {
+    const lost = isConnectionLost(error);
+    signals.ended(lost ? 'lost' : 'rolled back');
     settle(chunk, attempt, []);
     if (error instanceof Stopped) return { events: attempt.events };
-    if (isConnectionLost(error)) return { events: attempt.events, lost: new PassAborted(`connection lost while writing: ${describeError(error)}`) };
+    if (lost) return { events: attempt.events, lost: new PassAborted(`connection lost while writing: ${describeError(error)}`) };
     // every device asked for that neither failed on its own nor was owned elsewhere
     const retry = attempt.tried.filter((d) => !attempt.skipped.includes(d.id) && !attempt.failed.some((f) => f.failure.deviceId === d.id));
     if (retry.length === 1 && attempt.tried.length === 1) {
@@ -169,21 +278,22 @@ async function processChunk(
       return { events: attempt.events };
     }
     ctx.logger.warn(`writing a chunk of ${retry.length} devices failed (${describeError(error)}): retrying device by device`);
-    return { events: attempt.events, lost: await retryOneByOne(ctx, issueTypes, retry, chunk) };
+    return { events: attempt.events, lost: await retryOneByOne(ctx, lane, issueTypes, retry, chunk) };
   }
 }
 
 /** Each device in a transaction of its own: a failure is that device's alone. */
-async function retryOneByOne(ctx: PassContext, issueTypes: Set<number>, devices: ReadyDevice[], chunk: ChunkResult): Promise<PassAborted | undefined> {
+async function retryOneByOne(ctx: PassContext, lane: Sql, issueTypes: Set<number>, devices: ReadyDevice[], chunk: ChunkResult): Promise<PassAborted | undefined> {
   for (const device of devices) {
     if (ctx.stop.requested) break;
     const attempt = newAttempt();
+    const signals: ChunkSignals = { loaded: () => undefined, ended: () => undefined, turn: Promise.resolve('committed') };
     try {
-      await runAttempt(ctx, issueTypes, async (tx, tried) => {
+      await runAttempt(ctx, lane, issueTypes, async (tx, tried) => {
         tried.push(device);
         const owned = await tryLockDevices(tx, [device.id]);
         return owned.length === 1 ? { mine: [device], skipped: [] } : { mine: [], skipped: [device.id] };
-      }, attempt);
+      }, attempt, signals);
       settle(chunk, attempt, attempt.plans);
     } catch (error) {
       settle(chunk, attempt, []);
@@ -208,10 +318,16 @@ function settle(chunk: ChunkResult, attempt: Attempt, committed: DevicePlan[]): 
   chunk.durationsMs.write += attempt.durationsMs.write;
 }
 
-/** Claim, load, analyse and write in one transaction; `attempt` says how far it got. Throws to roll back. */
-async function runAttempt(ctx: PassContext, issueTypes: Set<number>, claim: Claimer, attempt: Attempt): Promise<void> {
-  let writeStarted = 0;
-  await inTransaction(ctx.sql, ctx.config, async (tx) => {
+/**
+ * Claim, load, analyse and write in one transaction on `lane`; `attempt` says
+ * how far it got. Throws to roll back. The write is made ready (ids, rows,
+ * parameters) as soon as the chunk is analysed, and sent once the chunk
+ * before has ended.
+ */
+async function runAttempt(ctx: PassContext, lane: Sql, issueTypes: Set<number>, claim: Claimer, attempt: Attempt, signals: ChunkSignals): Promise<void> {
+  let prepareMs = 0;
+  let sendStarted = 0;
+  await inTransaction(lane, ctx.config, async (tx) => {
     const claimed = await claim(tx, attempt.tried);
     attempt.claimed = claimed.mine;
     attempt.skipped = claimed.skipped;
@@ -227,10 +343,16 @@ async function runAttempt(ctx: PassContext, issueTypes: Set<number>, claim: Clai
     attempt.plans = analyzed.plans;
     attempt.durationsMs.analyze = analyzed.ms;
     ctx.scratch.release(); // the core's scratch memory of this chunk's biggest device is not kept to the end of the pass
-    writeStarted = performance.now();
-    if (!ctx.config.dryRun) await writePlans(ctx, tx, analyzed.plans.filter(hasWrites));
+    signals.loaded(claimed.mine.length, attempt.events);
+    const prepareStarted = performance.now();
+    const write = ctx.config.dryRun ? undefined : await prepareWrite(tx, analyzed.plans.filter(hasWrites));
+    prepareMs = performance.now() - prepareStarted;
+    if ((await signals.turn) === 'lost') throw new Stopped('the chunk before lost its connection: this one rolls back unwritten');
+    if (ctx.stop.requested) throw new Stopped('stop requested: the chunk rolls back unwritten');
+    sendStarted = performance.now();
+    if (write) await sendWrite(ctx, tx, write);
   }).finally(() => {
-    if (writeStarted > 0) attempt.durationsMs.write = elapsed(writeStarted); // the COMMIT included
+    if (sendStarted > 0) attempt.durationsMs.write = Math.round(prepareMs) + elapsed(sendStarted); // the COMMIT included
   });
 }
 
@@ -297,27 +419,44 @@ function analyzeChunk(ctx: PassContext, settings: Settings, devices: ReadyDevice
 /** Rows per statement: a chunk's usual plan fits in one; a huge backlog is written in slices. */
 const ROWS_PER_STATEMENT = 50_000;
 
+/** A chunk's write, ready to send: ids allocated, rows built, the first statement's parameters encoded. */
+interface PreparedWrite {
+  plans: DevicePlan[];
+  rows: PlanRows;
+  first: EncodedRows;
+  expected: WriteCounts;
+}
+
 /**
- * The plans' rows, each table through one unnest (in slices for a huge
- * backlog), ids pre-allocated; the counts are checked so a plan that no longer
- * matches the database rolls the transaction back (R18's recheck).
+ * The write of the plans made ready while the chunk waits for its turn (ids
+ * pre-allocated from their sequences, the rows and the first statement's
+ * parameters built), so it goes out the moment the chunk before has ended.
  */
-async function writePlans(ctx: PassContext, tx: Sql, plans: DevicePlan[]): Promise<void> {
-  if (plans.length === 0) return;
+async function prepareWrite(tx: Sql, plans: DevicePlan[]): Promise<PreparedWrite | undefined> {
+  if (plans.length === 0) return undefined;
   const sizes = countNewRows(plans);
-  const ids = await allocateIds(tx, sizes.tasks, sizes.links, sizes.issues);
-  const rows = planRows(plans, ids);
-  const total: WriteCounts = { tasks: 0, links: 0, analyzerIssues: 0, wraps: 0, alarms: 0, issues: 0, receipts: 0 };
-  const longest = longestTable(rows);
-  for (let start = 0; start === 0 || start < longest; start += ROWS_PER_STATEMENT) {
-    const slice = longest <= ROWS_PER_STATEMENT ? rows : sliceRows(rows, start, ROWS_PER_STATEMENT);
-    const counts = await writePlan(tx, slice, formatMicros(ctx.now));
-    for (const key of Object.keys(total) as (keyof WriteCounts)[]) total[key] += counts[key];
-  }
-  checkCounts(total, {
+  const rows = planRows(plans, await allocateIds(tx, sizes.tasks, sizes.links, sizes.issues));
+  const expected: WriteCounts = {
     tasks: sizes.tasks, links: sizes.links, analyzerIssues: sizes.issues,
     wraps: rows.wrap.id.length, alarms: rows.alarmIds.length, issues: rows.issueIds.length, receipts: rows.receipt.id.length,
-  }, plans);
+  };
+  return { plans, rows, first: encodeRows(longestTable(rows) <= ROWS_PER_STATEMENT ? rows : sliceRows(rows, 0, ROWS_PER_STATEMENT)), expected };
+}
+
+/**
+ * The plans' rows, each table through one unnest (in slices for a huge
+ * backlog, each encoded as its turn comes); the counts are checked so a plan
+ * that no longer matches the database rolls the transaction back (R18's recheck).
+ */
+async function sendWrite(ctx: PassContext, tx: Sql, write: PreparedWrite): Promise<void> {
+  const total: WriteCounts = { tasks: 0, links: 0, analyzerIssues: 0, wraps: 0, alarms: 0, issues: 0, receipts: 0 };
+  const longest = longestTable(write.rows);
+  for (let start = 0; start === 0 || start < longest; start += ROWS_PER_STATEMENT) {
+    const encoded = start === 0 ? write.first : encodeRows(sliceRows(write.rows, start, ROWS_PER_STATEMENT));
+    const counts = await writeEncoded(tx, encoded, formatMicros(ctx.now));
+    for (const key of Object.keys(total) as (keyof WriteCounts)[]) total[key] += counts[key];
+  }
+  checkCounts(total, write.expected, write.plans);
 }
 
 /** A device that failed and rolled back: logged now, counted by the tally. */

@@ -30,6 +30,45 @@ export async function withDatabase<T>(config: ConnectionConfig, io: Io, options:
   }
 }
 
+/** A second connection of a command, opened like its first. */
+export interface SpareConnection {
+  sql: Sql;
+  /** Ends it (waiting up to `timeoutSeconds` for what runs on it); its close is then no lost connection. */
+  end(timeoutSeconds: number): Promise<void>;
+}
+
+/**
+ * Opens a second connection with the options of the first: its statements
+ * are counted and bounded the same way, and a close the command did not ask
+ * for is reported to `options.onClose` like the first connection's.
+ */
+export function openSpare(config: ConnectionConfig, options: OpenOptions): SpareConnection {
+  let ending = false;
+  const sql = open(config, { ...options, onClose: (inTransaction) => { if (!ending) options.onClose?.(inTransaction); } });
+  return {
+    sql,
+    end: async (timeoutSeconds) => {
+      ending = true;
+      // postgres.js asks a new connection's server for its array types with a
+      // query nobody awaits: ended before that answered (a session pooler had
+      // no server connection for it), the query's rejection is unhandled.
+      // Expected of a connection ended on purpose; anything else is rethrown.
+      const ignore = (reason: unknown) => {
+        if (!isDestroyed(reason)) throw reason;
+      };
+      process.on('unhandledRejection', ignore);
+      try {
+        await sql.end({ timeout: timeoutSeconds }).catch(() => undefined);
+      } finally {
+        setTimeout(() => process.off('unhandledRejection', ignore), 100).unref();
+      }
+    },
+  };
+}
+
+/** postgres.js's error for a query of a connection it ended or destroyed. */
+const isDestroyed = (reason: unknown) => ['CONNECTION_DESTROYED', 'CONNECTION_ENDED'].includes(String((reason as { code?: unknown } | null)?.code));
+
 /**
  * A command on its own connection (application_name `polycomm-analyzer
  * <command>`): its exit code, or on any error one log line, one stderr line

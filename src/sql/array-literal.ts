@@ -4,12 +4,19 @@
 // untouched, and the statement's cast (`::int8[]`, `::bool[]`, `::text[]`)
 // parses it on the server as before.
 
-export function numberArray(values: readonly (number | null)[]): string {
+/** Numbers; NULL is `null` in a plain array and NaN in a Float64Array (the write's columns, src/sql/plan-rows.ts). */
+export function numberArray(values: Float64Array | readonly (number | null)[]): string {
+  if (values instanceof Float64Array) {
+    const text = values.join(',');
+    return `{${text.includes('NaN') ? text.replaceAll('NaN', 'NULL') : text}}`;
+  }
   if (!values.includes(null)) return `{${values.join(',')}}`;
   return `{${values.map((v) => (v === null ? 'NULL' : v)).join(',')}}`;
 }
 
-export function booleanArray(values: readonly boolean[]): string {
+/** Booleans, or 1 / 0 in a Uint8Array (PostgreSQL reads 1 and 0 as true and false). */
+export function booleanArray(values: Uint8Array | readonly boolean[]): string {
+  if (values instanceof Uint8Array) return `{${values.join(',')}}`;
   return `{${values.map((v) => (v ? 't' : 'f')).join(',')}}`;
 }
 

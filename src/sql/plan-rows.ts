@@ -1,21 +1,38 @@
 // Turns a device's plan into the column arrays the write statement unnests,
 // given the ids pre-allocated for the new rows. Pure: the shell only ships it.
-import { formatMicros, type DevicePlan, type Micros } from '../core/index.js';
+//
+// Columns are typed arrays, filled in one pass over the plans: a chunk's
+// columns hold hundreds of thousands of values, and typed arrays keep them
+// out of the garbage collector's way (no growing arrays, no value copied by
+// a scavenge). Ids and counts are float64 (exact to 2^53), NULL is NaN, a
+// boolean is 1 or 0, a time stays zone-free microseconds (the statement
+// turns it into a timestamp), and an event's table is its 1-based position
+// in EVENT_TABLES.
+import type { DevicePlan, TaskEvent } from '../core/index.js';
+
+/** The tables a task_to_event row can point at; `link.table` holds a 1-based position in this list. */
+export const EVENT_TABLES = ['polycomm_suitcase', 'polycommalarm', 'polycommissue', 'receipts'] as const satisfies readonly TaskEvent['table'][];
+
+const TABLE_CODE: Readonly<Record<TaskEvent['table'], number>> = Object.fromEntries(EVENT_TABLES.map((name, i) => [name, i + 1])) as Record<TaskEvent['table'], number>;
 
 export interface IdBlock {
-  task: number[];
-  taskToEvent: number[];
-  issue: number[];
+  task: ArrayLike<number>;
+  taskToEvent: ArrayLike<number>;
+  issue: ArrayLike<number>;
 }
 
+/** A column of numbers (NaN = NULL) and one of booleans (1 / 0). */
+export type Numbers = Float64Array;
+export type Booleans = Uint8Array;
+
 export interface PlanRows {
-  task: { id: number[]; deviceId: number[]; type: number[]; date: string[]; localDate: string[]; resolved: boolean[] };
-  issue: { id: number[]; deviceId: number[]; type: number[]; suitcase: (number | null)[]; total: (number | null)[]; duration: (number | null)[]; local: string[]; moscow: string[] };
-  link: { id: number[]; taskId: number[]; eventId: number[]; table: string[]; ord: number[]; parentId: (number | null)[] };
-  wrap: { id: number[]; csp: boolean[]; unpaid: boolean[]; toAccount: boolean[]; inTask: boolean[]; receiptId: (number | null)[] };
-  alarmIds: number[];
-  issueIds: number[];
-  receipt: { id: number[]; status: number[] };
+  task: { id: Numbers; deviceId: Numbers; type: Numbers; date: Numbers; localDate: Numbers; resolved: Booleans };
+  issue: { id: Numbers; deviceId: Numbers; type: Numbers; suitcase: Numbers; total: Numbers; duration: Numbers; local: Numbers; moscow: Numbers };
+  link: { id: Numbers; taskId: Numbers; eventId: Numbers; table: Numbers; ord: Numbers; parentId: Numbers };
+  wrap: { id: Numbers; csp: Booleans; unpaid: Booleans; toAccount: Booleans; inTask: Booleans; receiptId: Numbers };
+  alarmIds: Numbers;
+  issueIds: Numbers;
+  receipt: { id: Numbers; status: Numbers };
 }
 
 export interface NewRowCounts {
@@ -37,96 +54,129 @@ export function countNewRows(plans: DevicePlan[]): NewRowCounts {
   return counts;
 }
 
+/** Empty columns sized for the plans' rows. */
+function allocate(plans: DevicePlan[]): PlanRows {
+  const n = countNewRows(plans);
+  let wraps = 0;
+  let alarms = 0;
+  let issues = 0;
+  let receipts = 0;
+  for (const p of plans) {
+    wraps += p.wrapUpdates.length;
+    alarms += p.alarmIds.length;
+    issues += p.issueIds.length;
+    receipts += p.receiptUpdates.length;
+  }
+  const f = (length: number) => new Float64Array(length);
+  const b = (length: number) => new Uint8Array(length);
+  return {
+    task: { id: f(n.tasks), deviceId: f(n.tasks), type: f(n.tasks), date: f(n.tasks), localDate: f(n.tasks), resolved: b(n.tasks) },
+    issue: { id: f(n.issues), deviceId: f(n.issues), type: f(n.issues), suitcase: f(n.issues), total: f(n.issues), duration: f(n.issues), local: f(n.issues), moscow: f(n.issues) },
+    link: { id: f(n.links), taskId: f(n.links), eventId: f(n.links), table: f(n.links), ord: f(n.links), parentId: f(n.links) },
+    wrap: { id: f(wraps), csp: b(wraps), unpaid: b(wraps), toAccount: b(wraps), inTask: b(wraps), receiptId: f(wraps) },
+    alarmIds: f(alarms),
+    issueIds: f(issues),
+    receipt: { id: f(receipts), status: f(receipts) },
+  };
+}
+
+/** Where the next row of each table goes. */
+interface Cursor {
+  task: number;
+  link: number;
+  issue: number;
+  wrap: number;
+  alarm: number;
+  issueRow: number;
+  receipt: number;
+}
+
 /** The rows of several devices' plans, to be written in one statement. */
 export function planRows(plans: DevicePlan[], ids: IdBlock): PlanRows {
-  const rows: PlanRows = {
-    task: { id: [], deviceId: [], type: [], date: [], localDate: [], resolved: [] },
-    issue: { id: [], deviceId: [], type: [], suitcase: [], total: [], duration: [], local: [], moscow: [] },
-    link: { id: [], taskId: [], eventId: [], table: [], ord: [], parentId: [] },
-    wrap: { id: [], csp: [], unpaid: [], toAccount: [], inTask: [], receiptId: [] },
-    alarmIds: [],
-    issueIds: [],
-    receipt: { id: [], status: [] },
-  };
-  const cursor = { task: 0, link: 0, issue: 0 };
-  for (const plan of plans) addPlan(rows, plan, ids, cursor);
+  const rows = allocate(plans);
+  const at: Cursor = { task: 0, link: 0, issue: 0, wrap: 0, alarm: 0, issueRow: 0, receipt: 0 };
+  for (const plan of plans) {
+    for (let t = 0; t < plan.tasks.length; t++) addTask(rows, plan, t, ids, at);
+    addUpdates(rows, plan, at);
+  }
   return rows;
 }
 
-function addPlan(rows: PlanRows, plan: DevicePlan, ids: IdBlock, cursor: { task: number; link: number; issue: number }): void {
-  const ts = (m: Micros) => formatMicros(m);
-  plan.tasks.forEach((task, t) => {
-    const taskId = take(ids.task, cursor.task++, 'task');
-    rows.task.id.push(taskId);
-    rows.task.deviceId.push(plan.deviceId);
-    rows.task.type.push(task.type);
-    rows.task.date.push(ts(task.date));
-    rows.task.localDate.push(ts(task.localDate));
-    rows.task.resolved.push(task.resolved);
-    const linkIds: number[] = [];
-    task.events.forEach((event, index) => {
-      const linkId = take(ids.taskToEvent, cursor.link++, 'task_to_event');
-      linkIds.push(linkId);
-      let eventId: number;
-      if ('analyzerIssue' in event) {
-        const issue = event.analyzerIssue;
-        eventId = take(ids.issue, cursor.issue++, 'polycommissue');
-        rows.issue.id.push(eventId);
-        rows.issue.deviceId.push(plan.deviceId);
-        rows.issue.type.push(issue.type);
-        rows.issue.suitcase.push(issue.suitcase);
-        rows.issue.total.push(issue.total);
-        rows.issue.duration.push(issue.duration);
-        rows.issue.local.push(ts(issue.local));
-        rows.issue.moscow.push(ts(issue.moscow));
-      } else {
-        if (event.eventId === null) {
-          throw new Error(`wrap ${event.rowId} has no polycom_id: task_to_event.event_id cannot be NULL`);
-        }
-        eventId = event.eventId;
-      }
-      const parent = event.parent === null ? null : linkIds[event.parent];
-      if (parent === undefined) throw new Error(`task ${t} event ${index}: parent ${event.parent} is not an earlier entry`);
-      rows.link.id.push(linkId);
-      rows.link.taskId.push(taskId);
-      rows.link.eventId.push(eventId);
-      rows.link.table.push(event.table);
-      rows.link.ord.push(index + 1);
-      rows.link.parentId.push(parent);
-    });
-  });
-  for (const w of plan.wrapUpdates) {
-    rows.wrap.id.push(w.id);
-    rows.wrap.csp.push(w.csp);
-    rows.wrap.unpaid.push(w.unpaid);
-    rows.wrap.toAccount.push(w.toAccount);
-    rows.wrap.inTask.push(w.inTask);
-    rows.wrap.receiptId.push(w.receiptId);
+const nullable = (v: number | null): number => (v === null ? NaN : v);
+
+function addTask(rows: PlanRows, plan: DevicePlan, t: number, ids: IdBlock, at: Cursor): void {
+  const task = plan.tasks[t]!;
+  const taskId = take(ids.task, at.task, 'task');
+  const { task: tasks, link: links, issue: issues } = rows;
+  tasks.id[at.task] = taskId;
+  tasks.deviceId[at.task] = plan.deviceId;
+  tasks.type[at.task] = task.type;
+  tasks.date[at.task] = task.date;
+  tasks.localDate[at.task] = task.localDate;
+  tasks.resolved[at.task++] = task.resolved ? 1 : 0;
+  const first = at.link; // the task's first link: parents are earlier entries of the same task
+  for (let index = 0; index < task.events.length; index++) {
+    const event = task.events[index]!;
+    let eventId: number;
+    if ('analyzerIssue' in event) {
+      const issue = event.analyzerIssue;
+      eventId = take(ids.issue, at.issue, 'polycommissue');
+      issues.id[at.issue] = eventId;
+      issues.deviceId[at.issue] = plan.deviceId;
+      issues.type[at.issue] = issue.type;
+      issues.suitcase[at.issue] = nullable(issue.suitcase);
+      issues.total[at.issue] = nullable(issue.total);
+      issues.duration[at.issue] = nullable(issue.duration);
+      issues.local[at.issue] = issue.local;
+      issues.moscow[at.issue++] = issue.moscow;
+    } else {
+      if (event.eventId === null) throw new Error(`wrap ${event.rowId} has no polycom_id: task_to_event.event_id cannot be NULL`);
+      eventId = event.eventId;
+    }
+    if (event.parent !== null && !(event.parent >= 0 && event.parent < index)) {
+      throw new Error(`task ${t} event ${index}: parent ${event.parent} is not an earlier entry`);
+    }
+    links.id[at.link] = take(ids.taskToEvent, at.link, 'task_to_event');
+    links.taskId[at.link] = taskId;
+    links.eventId[at.link] = eventId;
+    links.table[at.link] = TABLE_CODE[event.table];
+    links.ord[at.link] = index + 1;
+    links.parentId[at.link++] = event.parent === null ? NaN : links.id[first + event.parent]!;
   }
-  for (const r of plan.receiptUpdates) {
-    rows.receipt.id.push(r.id);
-    rows.receipt.status.push(r.status);
-  }
-  // a loop, not push(...ids): a device can have more ids than the call stack has room for arguments
-  for (const id of plan.alarmIds) rows.alarmIds.push(id);
-  for (const id of plan.issueIds) rows.issueIds.push(id);
 }
 
-function take(ids: number[], index: number, what: string): number {
-  const id = ids[index];
-  if (id === undefined) throw new Error(`not enough pre-allocated ${what} ids`);
-  return id;
+function addUpdates(rows: PlanRows, plan: DevicePlan, at: Cursor): void {
+  const { wrap, receipt } = rows;
+  for (const w of plan.wrapUpdates) {
+    wrap.id[at.wrap] = w.id;
+    wrap.csp[at.wrap] = w.csp ? 1 : 0;
+    wrap.unpaid[at.wrap] = w.unpaid ? 1 : 0;
+    wrap.toAccount[at.wrap] = w.toAccount ? 1 : 0;
+    wrap.inTask[at.wrap] = w.inTask ? 1 : 0;
+    wrap.receiptId[at.wrap++] = nullable(w.receiptId);
+  }
+  for (const r of plan.receiptUpdates) {
+    receipt.id[at.receipt] = r.id;
+    receipt.status[at.receipt++] = r.status;
+  }
+  for (const id of plan.alarmIds) rows.alarmIds[at.alarm++] = id;
+  for (const id of plan.issueIds) rows.issueIds[at.issueRow++] = id;
+}
+
+function take(ids: ArrayLike<number>, index: number, what: string): number {
+  if (index >= ids.length) throw new Error(`not enough pre-allocated ${what} ids`);
+  return ids[index]!;
 }
 
 /**
  * Rows `start` to `start + size` of every table: a large plan is written in
  * slices (still in its one transaction) so no single statement carries
  * millions of parameters. There are no foreign keys between the new rows and
- * their ids are pre-allocated, so slices are independent.
+ * their ids are pre-allocated, so slices are independent. (Views, no copies.)
  */
 export function sliceRows(rows: PlanRows, start: number, size: number): PlanRows {
-  const cut = <T>(xs: T[]) => xs.slice(start, start + size);
-  const each = <R extends Record<string, unknown[]>>(table: R): R =>
+  const cut = <T extends Numbers | Booleans>(xs: T): T => xs.subarray(start, start + size) as T;
+  const each = <R extends Record<string, Numbers | Booleans>>(table: R): R =>
     Object.fromEntries(Object.entries(table).map(([k, v]) => [k, cut(v)])) as R;
   return {
     task: each(rows.task),

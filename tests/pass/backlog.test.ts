@@ -51,7 +51,7 @@ describe('a generated backlog of 200 devices x 24 h', () => {
     expect(report.devices.ready).toBe(100);
     expect(report.devices.processed).toBe(100);
     expect(report.groups.tasks).toBeGreaterThan(100);
-    // the default row bound (20,000) is above 25 devices of this backlog: one
+    // the default row bound (10,000) is above 25 devices of this backlog (~340 rows each): one
     // device to learn the density, then chunks of 25
     expect(report.chunks).toBe(1 + Math.ceil(99 / chunk));
     // per chunk: lock, 3-4 loads, begin, allocate ids, write, commit, unlock; plus a few per pass

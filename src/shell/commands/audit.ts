@@ -27,7 +27,7 @@ export type AuditFormat = 'text' | 'json' | 'html';
 export const AUDIT_FORMATS: readonly AuditFormat[] = ['text', 'json', 'html'];
 
 /**
- * An audit's chunks: larger than a pass's (50 devices, 20,000 rows), because
+ * An audit's chunks: larger than a pass's (50 devices, 10,000 rows), because
  * without an index by device and local time every chunk reads the event tables
  * through (docs/audit.md "Indexes"); 100,000 rows keep the peak near a pass's.
  */

@@ -18,11 +18,10 @@ import { runPass } from '../pass.js';
 import { STOP_GRACE_MS, watchProcess, type ProcessWatch } from '../process-watch.js';
 import { buildReport, newTally, summaryLine, ttySummary, writeReportFile, type PassTally, type ReportStart } from '../report.js';
 import { finishRun, startRun, type RunRecord } from '../run-history.js';
-import { withDatabase, type Io } from '../session.js';
+import { openSpare, withDatabase, type Io } from '../session.js';
 import { requirePassPrivileges } from '../privileges.js';
 import { readBacklog } from '../backlog.js';
 import { startProgress, type ProgressHandle } from '../progress.js';
-import { publishMetrics } from '../push-metrics.js';
 
 /** Writing the report and the run record is bounded: past this the process exits anyway. */
 const CONCLUDE_LIMIT_MS = 20_000;
@@ -68,14 +67,21 @@ export async function runPassCommand(config: PassConfig, io: Io): Promise<number
       state.connection.inTransaction = false;
       await requirePassPrivileges(sql, config); // least privilege: fail before writing anything
       const run = config.dryRun ? undefined : await startRun(sql, config, io, runLifetime(config));
-      const work = runPass({ sql, logger, config, now, stop: state.watch.stop, progress: state.progress, scratch: new Scratch() }, state.tally)
-        .then((): PassEnding => ({ kind: 'completed' }), (error: unknown): PassEnding => ({ kind: 'threw', error }));
-      const ending = await Promise.race([work, state.watch.ended]);
-      state.watch.stop.requested = true; // ended from outside: the pass, if still running, takes no new device
-      const code = await conclude(state, ending, sql, run);
-      // nothing of an unfinished pass is worth waiting for: its transaction rolls back
-      if (ending.kind !== 'completed') await sql.end({ timeout: 0 }).catch(() => undefined);
-      return code;
+      // the next chunk is loaded and analysed on the second connection while one writes (README "How a pass works")
+      const spare = config.connections > 1 ? openSpare(config, { ...session, output: io.output }) : undefined;
+      try {
+        const work = runPass({ sql, ...(spare ? { spare } : {}), logger, config, now, stop: state.watch.stop, progress: state.progress, scratch: new Scratch() }, state.tally)
+          .then((): PassEnding => ({ kind: 'completed' }), (error: unknown): PassEnding => ({ kind: 'threw', error }));
+        const ending = await Promise.race([work, state.watch.ended]);
+        state.watch.stop.requested = true; // ended from outside: the pass, if still running, takes no new device
+        // nothing of an unfinished pass is worth waiting for: its transactions roll back
+        if (ending.kind !== 'completed') await spare?.end(0);
+        const code = await conclude(state, ending, sql, run);
+        if (ending.kind !== 'completed') await sql.end({ timeout: 0 }).catch(() => undefined);
+        return code;
+      } finally {
+        await spare?.end(2);
+      }
     });
   } catch (error) {
     // the database unreachable: no run record, still a report
@@ -130,7 +136,8 @@ async function conclude(state: PassState, ending: PassEnding, sql?: Sql, run?: R
     if (run) await finishRun(state.connection.closed ? undefined : sql, run, report).catch((error: unknown) => logger.warn(`could not record the run: ${describeError(error)}`));
     logger.info(summaryLine(report), { report });
     if (state.io.output.stdoutIsTTY) await state.io.output.print(ttySummary(report));
-    await publishMetrics(report, config, logger);
+    // prom-client is loaded only when the metrics go somewhere (a tenth of the CLI's start)
+    if (config.pushgatewayUrl || config.metricsFile) await (await import('../push-metrics.js')).publishMetrics(report, config, logger);
     return exitCode(outcome);
   } finally {
     clearTimeout(limit);
