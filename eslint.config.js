@@ -9,6 +9,8 @@
 //   - every eslint-disable comment names its rules and gives a reason after ` -- `
 //     (a blanket `eslint-disable` hides that finding too: tests/ship/lint.test.ts finds it
 //     among the suppressed messages of the tree).
+//   - no function in src, generator, bench or scripts is longer than 80 lines, every line
+//     counted (tests are exempt: a `describe` block is a container, not a function).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -147,6 +149,12 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'generator/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     ignores: ['src/core/**'],
     rules: { 'no-restricted-imports': ['error', coreThroughIndex] },
+  },
+  {
+    // Short functions: 80 lines at most, comments and blank lines included (a long function is
+    // several jobs; split it rather than squeeze it).
+    files: ['src/**/*.ts', 'generator/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: false, skipComments: false }] },
   },
   {
     // Reads the Dockerfile and crontab, whose instructions (COPY ...) look like SQL to the text rules above.
