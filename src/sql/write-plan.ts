@@ -9,7 +9,7 @@
 // pending receipt, once per chunk).
 import { ANALYZER_ISSUE_MARKER } from '../core/index.js';
 import type { Sql } from '../infra/db.js';
-import { EVENT_TABLES, type PlanRows } from './plan-rows.js';
+import { EVENT_TABLES, type Booleans, type Numbers, type PlanRows } from './plan-rows.js';
 import { booleanArray, numberArray, textArray } from './array-literal.js';
 
 // Every column travels as one array literal (src/sql/array-literal.ts).
@@ -33,15 +33,9 @@ export interface WriteCounts {
 }
 
 /** A slice of plan rows as the statement's parameters: every column's array literal, built before the statement is sent. */
-export interface EncodedRows {
-  task: { id: string; deviceId: string; type: string; date: string; localDate: string; resolved: string };
-  issue: { id: string; deviceId: string; type: string; suitcase: string; total: string; duration: string; local: string; moscow: string };
-  link: { id: string; taskId: string; eventId: string; table: string; ord: string; parentId: string };
-  wrap: { id: string; csp: string; unpaid: string; toAccount: string; inTask: string; receiptId: string };
-  alarmIds: string;
-  issueIds: string;
-  receipt: { id: string; status: string };
-}
+export type EncodedRows = {
+  [T in keyof PlanRows]: PlanRows[T] extends Numbers | Booleans ? string : { [C in keyof PlanRows[T]]: string };
+};
 
 const encodeAll = <K extends string>(table: Record<K, Float64Array | Uint8Array>): Record<K, string> =>
   Object.fromEntries(Object.entries<Float64Array | Uint8Array>(table).map(([k, v]) => [k, v instanceof Uint8Array ? b(v) : n(v)])) as Record<K, string>;
