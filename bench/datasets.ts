@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import postgres from 'postgres';
 import type { Mode } from '../src/core/index.js';
 import { startEmbedded, type EmbeddedServer } from '../tests/harness/embedded.js';
-import { loadSchema, withDatabase } from '../tests/harness/schema.js';
+import { loadInitdb, withDatabase } from '../tests/harness/schema.js';
 import { generate, MICROS, rowCount, TABLE_NAMES, type Dataset, type Table } from '../generator/generate.js';
 import { copyTable, loadDataset, syncSequences, vacuumAnalyze } from '../generator/load.js';
 import { runCliCommand } from './cli-runner.js';
@@ -110,8 +110,8 @@ export async function buildTemplate(server: BenchServer, spec: TemplateSpec, mod
   server.created.add(spec.name);
   await server.admin`create database ${server.admin(spec.name)}`;
   const url = withDatabase(server.url, spec.name);
-  await loadSchema(url);
-  // the schema changes of the CLI under test (idempotent; a patched build may bring its own)
+  await loadInitdb(url);
+  // the migrations of the CLI under test (a patched or older build brings its own)
   await runCliCommand(tools.node, tools.cli, ['migrate'], url, tools.children);
   await tools.prepareRole?.(url);
   tools.checkAbort();

@@ -62,10 +62,6 @@ import { entryKey, machine, median, pairedRatio, type AuditRun, type ConcurrentR
 import { measureWaterfall, WATERFALL_SETTINGS } from './waterfall-run.js';
 import type { Waterfall } from './waterfall.js';
 
-export { BENCH_END } from './datasets.js';
-export { DEFAULT_CLI, interleaved, nodeBinaries, type NodeBinary } from './cli-runner.js';
-export { machine } from './results.js';
-
 export interface BenchOptions {
   modes: Mode[];
   devices: number;
@@ -409,10 +405,11 @@ async function measureConcurrent(bench: Bench, c: Case, runner: Runner, mode: Mo
   return result;
 }
 
-function entryOf(bench: Bench, c: Case, runner: Runner, mode: Mode, s: Series, [loadBefore, loadAfter]: number[][]): Entry {
+/** What sets an entry apart (its key is made of it). */
+function configOf(bench: Bench, c: Case, runner: Runner, mode: Mode): Entry['config'] {
   const o = bench.options;
   const spec = c.template.spec;
-  const config: Entry['config'] = {
+  return {
     mode, devices: spec.devices, hours: spec.hours, customerEveryMinutes: spec.customerEveryMinutes, chunkSize: o.chunkSize ?? 50, seed: spec.seed,
     repeat: o.repeat, concurrent: c.kind === 'main' ? o.concurrent ?? 1 : 1,
     ...(o.chunkEvents !== undefined ? { chunkEvents: o.chunkEvents } : {}),
@@ -421,6 +418,11 @@ function entryOf(bench: Bench, c: Case, runner: Runner, mode: Mode, s: Series, [
     ...(o.nodes ? { node: runner.node.version } : {}),
     ...(runner.label ? { label: runner.label } : {}),
   };
+}
+
+function entryOf(bench: Bench, c: Case, runner: Runner, mode: Mode, s: Series, [loadBefore, loadAfter]: number[][]): Entry {
+  const o = bench.options;
+  const config = configOf(bench, c, runner, mode);
   const passWallMs = median(s.passes.map((p) => p.wallMs));
   const concurrentMs = median(s.concurrent.map((x) => x.wallMs));
   return {
@@ -445,7 +447,7 @@ async function measureWaterfalls(bench: Bench): Promise<Waterfall[]> {
   const out: Waterfall[] = [];
   for (const runner of bench.runners) {
     bench.checkAbort();
-    const key = entryKey({ ...entryOf(bench, c, runner, mode, emptySeries(), [[], []]).config });
+    const key = entryKey(configOf(bench, c, runner, mode));
     out.push(await measureWaterfall(bench, { key, template: c.template.spec.name, options: (url) => cliOptions(bench, runner, mode, url) }));
     bench.log(`${key}: waterfall measured`);
   }

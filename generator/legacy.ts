@@ -126,7 +126,7 @@ export function legacyHistory(dataset: Dataset, o: LegacyOptions): LegacyHistory
   const modeOf = new Map(plans.map((p) => [p.plan.deviceId, p.mode]));
   rows.wrap.receiptId.fill(null);
   nullTypes(history, deviceOfTask, modeOf);
-  paidWrapsUnpaid(history, plans, deviceOfTask);
+  paidWrapsUnpaid(history, plans);
   duplicateAlarms(history, deviceOfTask, rng, rate);
   pointsInNoTask(history, deviceOfTask, rng, rate);
   return history;
@@ -185,14 +185,15 @@ function linksOf(rows: LegacyRows, taskId: number): number[] {
   return rows.link.taskId.flatMap((t, i) => (t === taskId ? [i] : [])).sort((a, b) => rows.link.ord[a]! - rows.link.ord[b]!);
 }
 
-function paidWrapsUnpaid(h: LegacyHistory, plans: { plan: DevicePlan; mode: Mode }[], deviceOfTask: Map<number, number>): void {
+function paidWrapsUnpaid(h: LegacyHistory, plans: { plan: DevicePlan; mode: Mode }[]): void {
   const { rows } = h;
   const wrapIndex = new Map(rows.wrap.id.map((id, i) => [id, i]));
   const taskIds = rows.task.id;
   let t = 0;
   for (const { plan, mode } of plans) {
     for (const task of plan.tasks) {
-      const taskId = taskIds[t++]!;
+      const at = t++;
+      const taskId = taskIds[at]!;
       if (mode !== 'receipts' || task.type !== 2) continue;
       const links = linksOf(rows, taskId);
       let ord = links.length;
@@ -202,7 +203,6 @@ function paidWrapsUnpaid(h: LegacyHistory, plans: { plan: DevicePlan; mode: Mode
         rows.wrap.unpaid[w] = true;
         const wrapLink = links.find((i) => rows.link.table[i] === 'polycomm_suitcase' && rows.link.eventId[i] === ev.eventId)!;
         const issueId = h.next.issue++;
-        const at = taskIds.indexOf(taskId);
         // the columns copied from the wrap (R14) are not what the audit compares: the task's times stand in
         rows.issue.id.push(issueId);
         rows.issue.deviceId.push(plan.deviceId);
@@ -213,8 +213,8 @@ function paidWrapsUnpaid(h: LegacyHistory, plans: { plan: DevicePlan; mode: Mode
         rows.issue.local.push(rows.task.localDate[at]!);
         rows.issue.moscow.push(rows.task.date[at]!);
         pushLink(h, taskId, issueId, 'polycommissue', ++ord, rows.link.id[wrapLink]!);
-        h.defects.push({ defect: 'paid_wrap_unpaid', deviceId: deviceOfTask.get(taskId)!, finding: { kind: 'wrap_verdict', taskId, table: 'polycomm_suitcase', id: ev.rowId, field: 'unpaid' } });
-        h.defects.push({ defect: 'paid_wrap_unpaid', deviceId: deviceOfTask.get(taskId)!, finding: { kind: 'analyzer_issue_extra', taskId, table: 'polycommissue', id: issueId, field: 'type' } });
+        h.defects.push({ defect: 'paid_wrap_unpaid', deviceId: plan.deviceId, finding: { kind: 'wrap_verdict', taskId, table: 'polycomm_suitcase', id: ev.rowId, field: 'unpaid' } });
+        h.defects.push({ defect: 'paid_wrap_unpaid', deviceId: plan.deviceId, finding: { kind: 'analyzer_issue_extra', taskId, table: 'polycommissue', id: issueId, field: 'type' } });
       }
     }
   }

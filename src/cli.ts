@@ -4,12 +4,11 @@
 import './infra/runtime-flags.js'; // first: V8 settings for a one-pass process
 import { Command, CommanderError, Help, Option } from 'commander';
 import {
-  ANALYSIS, CONNECTION, LOG, MODE, OBSERVABILITY, PASS, ConfigError, parseAnalysis, parseLog, parsePass,
+  ANALYSIS, CONNECTION, LOG, MODE, OBSERVABILITY, PASS, ConfigError, parseAnalysis, parseLog,
   type ConnectionConfig, type LogConfig,
 } from './infra/config.js';
-import { loadConnection, readConfigFiles } from './infra/config-files.js';
+import { loadConnection, loadPass } from './infra/config-files.js';
 import type { Setting } from './infra/settings.js';
-import { checkClientCertificate } from './infra/tls.js';
 import { createLogger, type LogHandle } from './infra/log.js';
 import { MIGRATE, MIGRATE_OPTIONS, parseMigrateOptions, parseMigrateSettings } from './infra/migrate-settings.js';
 import { Redactor } from './infra/redact.js';
@@ -167,8 +166,6 @@ function grantsCommand(): Command {
   return grants;
 }
 
-const SUBCOMMANDS = ['migrate', 'explain', 'status', 'open-tasks', 'audit', 'grants'];
-
 function program(): Command {
   const root = new Command('analyzer')
     .description('polycomm-analyzer: one analysis pass reconciling wraps, alarms and issues with fiscal receipts into monitoring tasks (see README)')
@@ -183,15 +180,15 @@ Exit codes:
   3  status --fail-on-stale found a hung or failed run; audit --fail-on-findings found a finding`);
   // commander reads a command's variables before it dispatches to a subcommand:
   // the pass's own (LAST_EVENT_TIME, ...) are read only when the pass runs
-  const subcommand = SUBCOMMANDS.includes(process.argv[2] ?? '');
+  const commands = [migrateCommand(), explainCommand(), statusCommand(), openTasksCommand(), auditCommand(), grantsCommand()];
+  const subcommand = commands.some((c) => c.name() === process.argv[2]);
   addSettings(root, [MODE, ...all(ANALYSIS, PASS, OBSERVABILITY, CONNECTION, LOG)], !subcommand);
   root.action(async (options: Raw) => {
-    const config = parsePass(options, env, readConfigFiles(options, env));
-    checkClientCertificate(config.tls);
+    const config = loadPass(options, env);
     const log = createLogger(config, output);
     await finish(await runPassCommand(config, { logger: log.logger, output }), log);
   });
-  for (const command of [migrateCommand(), explainCommand(), statusCommand(), openTasksCommand(), auditCommand(), grantsCommand()]) root.addCommand(command);
+  for (const command of commands) root.addCommand(command);
   return root;
 }
 

@@ -16,6 +16,7 @@
 
 import type { Micros } from './types.js';
 import { MICROS_PER_SECOND } from './types.js';
+import { pointFault, receiptFault, wrapFault } from './timeline.js';
 
 /** A span of local time, [from, to]. */
 export interface Span {
@@ -40,12 +41,9 @@ export interface WindowEdges {
 /** The intervals events occupy on the timeline, sorted by start; rows left out by R4 occupy nothing. */
 function occupied(rows: WindowRows): { from: Float64Array; to: Float64Array } {
   const spans: [number, number][] = [];
-  for (const w of rows.wraps) if (w.start !== null && w.finish !== null && w.finish >= w.start) spans.push([w.start, w.finish]);
-  for (const p of rows.alarms) if (p.local !== null) spans.push([p.local, p.local]);
-  for (const p of rows.issues) if (p.local !== null) spans.push([p.local, p.local]);
-  for (const r of rows.receipts) {
-    if (r.local !== null && r.single !== null && r.double !== null && r.single >= 0 && r.double >= 0) spans.push([r.local, r.local]);
-  }
+  for (const w of rows.wraps) if (wrapFault(w) === null) spans.push([w.start!, w.finish!]);
+  for (const p of [...rows.alarms, ...rows.issues]) if (pointFault(p) === null) spans.push([p.local!, p.local!]);
+  for (const r of rows.receipts) if (receiptFault(r) === null) spans.push([r.local!, r.local!]);
   spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   return { from: Float64Array.from(spans, (s) => s[0]), to: Float64Array.from(spans, (s) => s[1]) };
 }

@@ -558,7 +558,7 @@ function compareTask(c: Context, taskId: number): void {
   } else if (k === undefined) {
     noGroup(c, task, local, typeRule);
   }
-  otherLinks(c, taskId, local);
+  otherLinks(c, taskId, local, owns);
 }
 
 function compareResolved(c: Context, task: StoredTask, rules: boolean, local: Micros): void {
@@ -579,9 +579,7 @@ function noGroup(c: Context, task: StoredTask, local: Micros | null, typeRule: s
 }
 
 /** Links not covered group by group: to nothing, to another table, to a group outside the compared ones, to analyzer issues of a task that owns none. */
-function otherLinks(c: Context, taskId: number, local: Micros | null): void {
-  const k = c.scope.primary.get(taskId);
-  const owns = k !== undefined && c.scope.owner.get(k) === taskId;
+function otherLinks(c: Context, taskId: number, local: Micros | null, owns: boolean): void {
   for (const l of c.stored.linksByTask.get(taskId)!) {
     if (c.handled.has(l.id)) continue;
     const t = c.scope.targets.get(l.id)!;

@@ -44,14 +44,14 @@ function moscowOr(moscow: number | null, local: Micros, intake: Intake): Micros 
 }
 
 /** R4 for each table: why a row is rejected (a NULL local time is reported first), or null. */
-function wrapFault(row: WrapRow): RejectReason | null {
+export function wrapFault(row: Pick<WrapRow, 'start' | 'finish'>): RejectReason | null {
   if (!time(row.start) || !time(row.finish)) return 'null_local_time';
   return row.finish < row.start ? 'finish_before_start' : null;
 }
-function pointFault(row: PointRow): RejectReason | null {
+export function pointFault(row: Pick<PointRow, 'local'>): RejectReason | null {
   return time(row.local) ? null : 'null_local_time';
 }
-function receiptFault(row: ReceiptRow): RejectReason | null {
+export function receiptFault(row: Pick<ReceiptRow, 'local' | 'single' | 'double'>): RejectReason | null {
   if (!time(row.local)) return 'null_local_time';
   return quantity(row.single) && quantity(row.double) ? null : 'bad_quantity';
 }

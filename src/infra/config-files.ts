@@ -4,8 +4,10 @@
 // URL names the TLS files), then the TLS files, given or at libpq's default
 // locations (a default counts only where a file is).
 import { readFileSync, statSync } from 'node:fs';
-import { connectionUrl, parseConnection, tlsChoice, tlsPaths, urlSource, type ConfigFiles, type ConnectionConfig, type FileRead } from './config.js';
-import { codeOf } from './db-errors.js';
+import {
+  connectionUrl, parseConnection, parsePass, tlsChoice, tlsPaths, urlSource, type ConfigFiles, type ConnectionConfig, type FileRead, type PassConfig,
+} from './config.js';
+import { codeOf } from './error-code.js';
 import { checkClientCertificate } from './tls.js';
 
 function read(path: string): FileRead {
@@ -18,8 +20,10 @@ function read(path: string): FileRead {
   }
 }
 
+type Env = Record<string, string | undefined>;
+
 /** Every file the connection settings of `raw` and `env` name, read. */
-export function readConfigFiles(raw: Record<string, unknown>, env: Record<string, string | undefined>): ConfigFiles {
+function readConfigFiles(raw: Record<string, unknown>, env: Env): ConfigFiles {
   const files = new Map<string, FileRead>();
   const source = urlSource(raw, env);
   if (source !== undefined && 'urlFile' in source) files.set(source.urlFile, read(source.urlFile));
@@ -27,9 +31,15 @@ export function readConfigFiles(raw: Record<string, unknown>, env: Record<string
   return files;
 }
 
-/** The connection settings: their files read, then parsed, then the client certificate checked against its key. */
-export function loadConnection(raw: Record<string, unknown>, env: Record<string, string | undefined>): ConnectionConfig {
-  const config = parseConnection(raw, env, readConfigFiles(raw, env));
+/** Settings parsed by `parse`: their files read first, then the client certificate checked against its key. */
+function load<T extends ConnectionConfig>(raw: Record<string, unknown>, env: Env, parse: (raw: Record<string, unknown>, env: Env, files: ConfigFiles) => T): T {
+  const config = parse(raw, env, readConfigFiles(raw, env));
   checkClientCertificate(config.tls);
   return config;
 }
+
+/** The connection settings of a command. */
+export const loadConnection = (raw: Record<string, unknown>, env: Env): ConnectionConfig => load(raw, env, parseConnection);
+
+/** The pass's settings, its connection's included. */
+export const loadPass = (raw: Record<string, unknown>, env: Env): PassConfig => load(raw, env, parsePass);

@@ -9,7 +9,7 @@ import { IANAZone } from 'luxon';
 import type { Mode } from '../core/index.js';
 import { parseConnectionUrl, urlParams } from './connection-url.js';
 import {
-  asText, booleanText, ConfigError, flag, idList, matching, nameOf, oneOf, optional, required, valueOf, wholeNumber, wholeNumberUpTo, type Setting,
+  asText, booleanText, ConfigError, flag, idList, matching, oneOf, optional, required, valueOf, wholeNumber, wholeNumberUpTo, type Setting,
 } from './settings.js';
 
 export { ConfigError } from './settings.js';
@@ -239,13 +239,18 @@ export function parsePass(raw: Raw, env: Env, files: ConfigFiles): PassConfig {
   };
 }
 
+/** A libpq setting: the URL's parameter, else its PG* variable (trimmed; empty counts as unset). */
+function libpqSetting(databaseUrl: string | undefined, env: Env): (name: string, envName: string) => string | undefined {
+  const params = urlParams(databaseUrl);
+  return (name, envName) => trimmed(params.get(name) ?? env[envName]);
+}
+
 export function parseConnection(raw: Raw, env: Env, files: ConfigFiles): ConnectionConfig {
   const databaseUrl = connectionUrl(urlSource(raw, env), files);
   if (databaseUrl !== undefined && parseConnectionUrl(databaseUrl) === undefined) {
     throw new ConfigError('invalid DATABASE_URL / --database-url: expected postgres://user:password@host:port/database');
   }
-  const params = urlParams(databaseUrl);
-  const setting = (name: string, envName: string) => trimmed(params.get(name) ?? env[envName]);
+  const setting = libpqSetting(databaseUrl, env);
   return {
     databaseUrl,
     tls: parseTls(tlsChoice(databaseUrl, env), setting('sslpassword', 'PGSSLPASSWORD'), files),
@@ -313,8 +318,7 @@ export interface TlsChoice {
 
 /** sslmode and the TLS files the URL and the PGSSL* variables name, or libpq's defaults (~/.postgresql/...). */
 export function tlsChoice(databaseUrl: string | undefined, env: Env): TlsChoice {
-  const params = urlParams(databaseUrl);
-  const setting = (name: string, envName: string) => trimmed(params.get(name) ?? env[envName]);
+  const setting = libpqSetting(databaseUrl, env);
   const modeText = setting('sslmode', 'PGSSLMODE') ?? 'prefer';
   const sslmode = SSL_MODES.find((m) => m === modeText);
   if (sslmode === undefined) throw new ConfigError(`invalid sslmode / PGSSLMODE: '${modeText}' (expected one of ${SSL_MODES.join(', ')})`);
@@ -379,6 +383,3 @@ function privateKey(files: ConfigFiles, path: string): PemFile {
   }
   return key;
 }
-
-/** A command's own option, by name (e.g. `--limit`), for its messages. */
-export const optionName = (flag: string): string => nameOf({ flag });

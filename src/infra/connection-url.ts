@@ -20,8 +20,6 @@ export interface ConnectionUrl {
 
 const URL_SHAPE = /^postgres(?:ql)?:\/\/(?:([^@/?]*)@)?([^/?]*)(?:\/([^?]*))?(?:\?(.*))?$/is;
 
-export const isConnectionUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
-
 function decode(text: string): string {
   try {
     return decodeURIComponent(text);

@@ -1,6 +1,7 @@
 // Database errors in one line each, and what they mean for the job: an outage
 // worth retrying, a configuration the server or pooler refuses (never healed
 // by waiting), a lost connection. Decided by the error's class and code.
+import { codeOf } from './error-code.js';
 import { hideUrlPasswords } from './redact.js';
 import { tlsProblem } from './tls.js';
 
@@ -16,10 +17,7 @@ export class RefusedConfiguration extends Error {
   readonly code = 'REFUSED_CONFIGURATION';
 }
 
-export const codeOf = (error: unknown): string => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
-};
+export { codeOf };
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -51,11 +49,8 @@ const CONNECTION_CODES = new Set([
 /** The error says the connection is gone (a socket error, PostgreSQL's own "terminating connection"). */
 export const isConnectionCode = (error: unknown): boolean => CONNECTION_CODES.has(codeOf(error));
 
-/** Worth another attempt to connect: not a wrong password, an unknown database, TLS or a refused setting. */
-export function retryableConnectError(error: unknown): boolean {
-  if (tlsProblem(error) !== undefined || refusedSetting(error) !== undefined) return false;
-  return !['28P01', '28000', '3D000'].includes(codeOf(error));
-}
+/** A wrong password, an unknown role or database: waiting will not heal it (TLS and refused settings are told apart before). */
+export const refusedLogin = (error: unknown): boolean => ['28P01', '28000', '3D000'].includes(codeOf(error));
 
 /** One line describing a database or system error (a URL's password hidden; the known secrets are hidden where output is written). */
 export function describeError(error: unknown): string {

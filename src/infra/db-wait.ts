@@ -5,7 +5,7 @@
 // transactions.
 import type { ConnectionConfig } from './config.js';
 import { connectionTarget, isSocketPath } from './connection-target.js';
-import { DatabaseUnreachable, RefusedConfiguration, describeError, isConnectionCode, refusedSetting, retryableConnectError } from './db-errors.js';
+import { DatabaseUnreachable, RefusedConfiguration, describeError, isConnectionCode, refusedSetting, refusedLogin } from './db-errors.js';
 import type { Sql } from './db.js';
 import { TLS_REQUIRED, TlsUnavailable, serverAcceptsTls, tlsProblem } from './tls.js';
 
@@ -37,7 +37,7 @@ export async function waitForDatabase(
       // what waiting will not heal: fail at once, in one line
       if (tlsProblem(error) !== undefined || refusedSetting(error) !== undefined) throw new DatabaseUnreachable(message);
       const delay = Math.min(5000, 500 * 2 ** (attempt - 1));
-      if (Date.now() + delay >= deadline || !retryableConnectError(error)) {
+      if (Date.now() + delay >= deadline || refusedLogin(error)) {
         throw new DatabaseUnreachable(`database unreachable after ${attempt} attempt(s) in ${config.connectTimeout}s: ${message}`);
       }
       onRetry(attempt, message, delay);

@@ -7,6 +7,7 @@
 // the caller sees a QueryTimeout, like a statement_timeout. A server that
 // does not answer the cancel either within `cancelMs` is taken as gone:
 // ServerSilent, and the connection is ended.
+import { codeOf } from './error-code.js';
 import type { Sql } from './sql-client.js';
 
 export interface QueryLimits {
@@ -65,7 +66,7 @@ export function withDeadline<T>(pending: Pending<T>, limits: QueryLimits, onSile
       (error: unknown) => {
         clearTimeout(timer);
         if (state === 'given up') return;
-        const cancelled = state === 'cancelling' && (error as { code?: unknown } | null)?.code === '57014';
+        const cancelled = state === 'cancelling' && codeOf(error) === '57014';
         if (cancelled) reject(new QueryTimeout(`no answer from the server within ${seconds(limits.queryMs)}: the statement was cancelled (QUERY_TIMEOUT)`));
         else reject(error instanceof Error ? error : new Error(String(error)));
       },
@@ -146,7 +147,7 @@ export interface Activity {
   transactions: number;
 }
 
-export function guardQueries(sql: Sql, limits: QueryLimits, onSilentConnection: (error: ServerSilent) => void, activity: Activity = { transactions: 0 }): Sql {
+export function guardQueries(sql: Sql, limits: QueryLimits, onSilentConnection: (error: ServerSilent) => void, activity: Activity): Sql {
   // once the server is taken as gone, every failure on this connection is that, whatever the driver then says
   let silence: ServerSilent | undefined;
   const onSilent = (error: ServerSilent) => {

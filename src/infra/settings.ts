@@ -26,7 +26,7 @@ export interface Setting<T> {
 }
 
 /** `CHUNK_SIZE / --chunk-size`, or `--limit` for an option without a variable. */
-export function nameOf(setting: Pick<Setting<unknown>, 'flag' | 'env'>): string {
+function nameOf(setting: Pick<Setting<unknown>, 'flag' | 'env'>): string {
   const flag = setting.flag.split(/[\s,]/)[0] ?? setting.flag;
   return setting.env ? `${setting.env} / ${flag}` : flag;
 }

@@ -5,6 +5,7 @@ import { isIP, Socket } from 'node:net';
 import { checkServerIdentity, createSecureContext, type ConnectionOptions } from 'node:tls';
 import { ConfigError, type ConnectionConfig, type SslMode, type TlsConfig } from './config.js';
 import type { Target } from './connection-target.js';
+import { codeOf } from './error-code.js';
 
 /** sslmode as libpq means it, as postgres.js's `ssl` option (a TLS options object where it verifies). */
 export function sslOption(mode: SslMode, config: Pick<ConnectionConfig, 'tls'>, target: Target): false | 'prefer' | ConnectionOptions {
@@ -59,11 +60,6 @@ const UNTRUSTED = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN',
   'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'INVALID_CA', 'CERT_CHAIN_TOO_LONG',
 ]);
-
-const codeOf = (error: unknown): string => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
-};
 
 /** What a TLS or certificate error means, in words; undefined for any other error. */
 export function tlsProblem(error: unknown): string | undefined {

@@ -36,9 +36,7 @@ export interface AuditContext {
 
 /** One device's audit and how its window came to be. */
 export interface DeviceResult {
-  device: ReadyDevice;
   audit: DeviceAudit;
-  window: Span;
   /** Windows loaded for it (1: the first was enough). */
   rounds: number;
   /** The window could not be settled within MAX_ROUNDS: the groups at its edges may be cut short. */
@@ -101,7 +99,7 @@ async function auditChunk(ctx: AuditContext, sql: Sql, chunk: readonly ReadyDevi
       { deviceId: st.device.id });
   }
   const unsettled = new Set(pending);
-  return { results: states.map((st) => ({ device: st.device, audit: st.result!, window: st.window, rounds: st.rounds, unsettled: unsettled.has(st) })), rows };
+  return { results: states.map((st) => ({ audit: st.result!, rounds: st.rounds, unsettled: unsettled.has(st) })), rows };
 }
 
 /** Widens a side of the window that no quiet gap settles (doubling its margin); true when it did. */
@@ -133,9 +131,9 @@ async function lookUpLinks(sql: Sql, states: DeviceState[]): Promise<DeviceState
   const again = new Set<DeviceState>();
   const found = new Set<number>();
   for (const target of await auditLinkTargets(sql, [...owner.keys()])) {
+    if (!target.found) continue; // no row at all: nothing to load again for it
     const st = owner.get(target.linkId)!;
     again.add(st);
-    if (!target.found) continue;
     found.add(target.linkId);
     if (target.from === null || target.to === null) st.invalidLinks.add(target.linkId);
     else st.window = { from: Math.min(st.window.from, target.from - st.margin.before), to: Math.max(st.window.to, target.to + st.margin.after) };

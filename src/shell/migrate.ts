@@ -9,13 +9,15 @@
 //   - any other step runs in one transaction whose locks are requested under a
 //     short lock_timeout (SET LOCAL: nothing leaks through a pooler), retried
 //     with backoff, so an insert never queues long behind our lock request.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql } from '../infra/db.js';
-import { describeError } from '../infra/db-errors.js';
+import { codeOf, describeError } from '../infra/db-errors.js';
 import { VERSION } from '../infra/version.js';
+import { setLocalTimeouts } from '../sql/local-timeouts.js';
 import { runMigrationText } from '../sql/migrate.js';
 import { loadMigrations, type Migration } from '../sql/migration-files.js';
 import {
-  appliedMigrations, createMigrationTable, dropIndexConcurrently, indexState, migrationTableExists, objectPresent, recordMigration,
+  appliedMigrations, baselinePresent, createMigrationTable, dropIndexConcurrently, indexState, migrationTableExists, recordMigration,
   type AppliedMigration, type IndexState,
 } from '../sql/migration-state.js';
 import { acquireMigrationLock, LOCK_TIMINGS, type LockTimings, type MigrateLog, type MigrationLock } from './migration-lock.js';
@@ -49,7 +51,6 @@ interface Ctx {
 
 export class MigrationRefused extends Error {}
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Applies what is pending; `sql` runs the steps, `lockSql` (a connection of its own) holds the migration lock. */
 export async function migrate(sql: Sql, lockSql: Sql, options: MigrateOptions, log: MigrateLog): Promise<MigrateSummary> {
@@ -59,7 +60,7 @@ export async function migrate(sql: Sql, lockSql: Sql, options: MigrateOptions, l
   try {
     if (!(await migrationTableExists(sql))) {
       await withLockRetries(ctx, 'analyzer_migration', () => sql.begin(async (tx) => {
-        await tx`select set_config('lock_timeout', ${String(options.lockTimeoutMs)}, true)`;
+        await setLocalTimeouts(tx as unknown as Sql, { statementTimeout: 0, lockTimeout: options.lockTimeoutMs });
         await createMigrationTable(tx as unknown as Sql);
       }));
     }
@@ -86,7 +87,7 @@ async function migrateOne(ctx: Ctx, m: Migration, applied: AppliedMigration | un
     if (m.index) await ensureIndex(ctx, m, false);
     return;
   }
-  if (m.baseline.length > 0 && (await allPresent(ctx.sql, m))) {
+  if (m.baseline.length > 0 && (await baselinePresent(ctx.sql, m.baseline))) {
     await ctx.sql.begin((tx) => record(tx as unknown as Sql, m, true));
     ctx.summary.baseline.push(m.label);
     ctx.log.info('migration recorded as applied: its objects are already there (baseline)', { migration: m.label, objects: m.baseline.map((b) => `${b.kind} ${b.name}`) });
@@ -94,11 +95,6 @@ async function migrateOne(ctx: Ctx, m: Migration, applied: AppliedMigration | un
   }
   if (m.index) await ensureIndex(ctx, m, true);
   else await applyInTransaction(ctx, m);
-}
-
-async function allPresent(sql: Sql, m: Migration): Promise<boolean> {
-  for (const object of m.baseline) if (!(await objectPresent(sql, object))) return false;
-  return true;
 }
 
 const record = (tx: Sql, m: Migration, baseline: boolean) =>
@@ -148,7 +144,7 @@ async function lockingTransaction(
   const tx = (await sql.reserve()) as unknown as Sql & { release(): void };
   try {
     await tx`begin`.simple();
-    await tx`select set_config('lock_timeout', ${String(lockTimeoutMs)}, true)`;
+    await setLocalTimeouts(tx, { statementTimeout: 0, lockTimeout: lockTimeoutMs });
     await first(tx);
     const [done, commit] = await Promise.allSettled([last(tx), tx`commit`.simple()]);
     if (done.status === 'rejected') throw done.reason as Error;
@@ -162,7 +158,7 @@ async function lockingTransaction(
 }
 
 const LOCK_WAIT_CODES = new Set(['55P03', '40P01']); // lock_not_available (lock_timeout), deadlock_detected
-const isLockWait = (error: unknown) => LOCK_WAIT_CODES.has((error as { code?: string }).code ?? '');
+const isLockWait = (error: unknown) => LOCK_WAIT_CODES.has(codeOf(error));
 
 /** 0.25 s, 0.5 s, 1 s, ... capped at 10 s, plus up to 20 % so two waiters do not retry in step. */
 export const backoffMs = (attempt: number): number => Math.round(Math.min(10_000, 250 * 2 ** (attempt - 1)) * (1 + Math.random() * 0.2));

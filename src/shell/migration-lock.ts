@@ -18,6 +18,7 @@
 //   - idle_in_transaction_session_timeout is switched off for this
 //     transaction only (set_config(..., true)); the keep-alive also resets a
 //     pooler's idle_transaction_timeout.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql } from '../infra/db.js';
 import { describeError } from '../infra/db-errors.js';
 import { migrationLockHolder } from '../sql/migration-state.js';
@@ -48,7 +49,6 @@ export interface LockTimings {
 
 export const LOCK_TIMINGS: LockTimings = { pollMs: 500, keepAliveMs: 5000, logEveryMs: 30_000 };
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 class NotHeld extends Error {}
 
 /** Waits (logging who holds it) until this process holds the migration lock. */

@@ -4,7 +4,7 @@
 import type { Sql } from '../infra/db.js';
 import { VERSION } from '../infra/version.js';
 import { loadMigrations, type Migration } from '../sql/migration-files.js';
-import { appliedMigrations, indexState, migrationTableExists, objectPresent, type AppliedMigration } from '../sql/migration-state.js';
+import { appliedMigrations, indexState, migrationTableExists, baselinePresent, type AppliedMigration } from '../sql/migration-state.js';
 import { table } from './table.js';
 
 export type MigrationState = 'applied' | 'pending' | 'changed';
@@ -50,11 +50,7 @@ export async function migrationStatus(sql: Sql, migrations: Migration[] = loadMi
       const s = await indexState(sql, m.index.name);
       index = { name: m.index.name, state: s.valid ? 'valid' : s.exists ? 'invalid' : 'missing' };
     }
-    let presentAsBaseline = false;
-    if (!a && m.baseline.length > 0) {
-      presentAsBaseline = true;
-      for (const object of m.baseline) presentAsBaseline &&= await objectPresent(sql, object);
-    }
+    const presentAsBaseline = !a && m.baseline.length > 0 && await baselinePresent(sql, m.baseline);
     rows.push({
       version: m.version, migration: m.label, state, appliedAt: a?.applied_at ?? null, analyzerVersion: a?.analyzer_version ?? null,
       baseline: a?.baseline ?? false, checksum: m.checksum, appliedChecksum: state === 'changed' ? a!.checksum : null, index, presentAsBaseline,

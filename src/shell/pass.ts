@@ -11,6 +11,7 @@ import { analyzeDevice, formatMicros, Scratch, selectReady, type DeviceInput, ty
 import { firstChunkSize, nextChunkSize, type ChunkBounds } from './chunks.js';
 import { countNewRows, longestTable, planRows, sliceRows, type PlanRows } from '../sql/plan-rows.js';
 import { describeError } from '../infra/db-errors.js';
+import { within } from '../infra/deadline.js';
 import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/log.js';
 import { loadDevices } from './load.js';
@@ -51,7 +52,6 @@ type Failed = ChunkResult['failed'][number];
 interface Attempt {
   /** devices whose ownership was asked for (claimed or skipped, or in flight when the claim failed) */
   tried: ReadyDevice[];
-  claimed: ReadyDevice[];
   skipped: number[];
   plans: DevicePlan[];
   failed: Failed[];
@@ -102,8 +102,10 @@ interface Cursor {
  * chunk's COMMIT. Each chunk is still one transaction of its own.
  */
 export async function runPass(ctx: PassContext, tally: PassTally): Promise<void> {
-  const [devices, lanes] = await Promise.all([findReady(ctx, tally), connections(ctx)]);
-  const issueTypes = ctx.config.mode === 'receipts' ? await presentIssueTypes(ctx.sql, [7, 8, 9]) : new Set<number>();
+  const [devices, lanes, issueTypes] = await Promise.all([
+    findReady(ctx, tally), connections(ctx),
+    ctx.config.mode === 'receipts' ? presentIssueTypes(ctx.sql, [7, 8, 9]) : new Set<number>(),
+  ]);
   const bounds: ChunkBounds = { maxDevices: ctx.config.chunkSize, targetEvents: ctx.config.chunkEvents };
   const cursor: Cursor = { devices, next: 0, size: firstChunkSize(bounds), bounds };
   const start = (lane: Sql, turn: Promise<TransactionEnd>) =>
@@ -140,20 +142,13 @@ const SPARE_WAIT_MS = 2000;
 async function connections(ctx: PassContext): Promise<Sql[]> {
   const spare = ctx.spare;
   if (!spare) return [ctx.sql];
-  let timer: NodeJS.Timeout | undefined;
-  const probe = Promise.resolve(spare.sql`select 1`);
-  probe.catch(() => undefined); // settled by end() when it comes too late
   try {
-    await Promise.race([probe, new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${SPARE_WAIT_MS / 1000} s`)), SPARE_WAIT_MS);
-    })]);
+    await within(SPARE_WAIT_MS, "the second connection's first statement", spare.sql`select 1`);
     return [ctx.sql, spare.sql];
   } catch (error) {
     ctx.logger.warn(`a second connection could not be used (${describeError(error)}): chunks run one after another on one connection`);
     await spare.end(0);
     return [ctx.sql];
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -305,7 +300,7 @@ async function retryOneByOne(ctx: PassContext, lane: Sql, issueTypes: Set<number
   return undefined;
 }
 
-const newAttempt = (): Attempt => ({ tried: [], claimed: [], skipped: [], plans: [], failed: [], events: 0, durationsMs: { load: 0, analyze: 0, write: 0 } });
+const newAttempt = (): Attempt => ({ tried: [], skipped: [], plans: [], failed: [], events: 0, durationsMs: { load: 0, analyze: 0, write: 0 } });
 
 /** Adds an attempt to the chunk: its claims, skips, failures and times, and `committed` as done. */
 function settle(chunk: ChunkResult, attempt: Attempt, committed: DevicePlan[]): void {
@@ -329,7 +324,6 @@ async function runAttempt(ctx: PassContext, lane: Sql, issueTypes: Set<number>, 
   let sendStarted = 0;
   await inTransaction(lane, ctx.config, async (tx) => {
     const claimed = await claim(tx, attempt.tried);
-    attempt.claimed = claimed.mine;
     attempt.skipped = claimed.skipped;
     if (claimed.mine.length === 0) return;
     const loaded = await loadChunk(ctx, tx, claimed.mine);
@@ -435,12 +429,12 @@ interface PreparedWrite {
 async function prepareWrite(tx: Sql, plans: DevicePlan[]): Promise<PreparedWrite | undefined> {
   if (plans.length === 0) return undefined;
   const sizes = countNewRows(plans);
-  const rows = planRows(plans, await allocateIds(tx, sizes.tasks, sizes.links, sizes.issues));
+  const rows = planRows(plans, await allocateIds(tx, sizes.tasks, sizes.links, sizes.issues), sizes);
   const expected: WriteCounts = {
     tasks: sizes.tasks, links: sizes.links, analyzerIssues: sizes.issues,
     wraps: rows.wrap.id.length, alarms: rows.alarmIds.length, issues: rows.issueIds.length, receipts: rows.receipt.id.length,
   };
-  return { plans, rows, first: encodeRows(longestTable(rows) <= ROWS_PER_STATEMENT ? rows : sliceRows(rows, 0, ROWS_PER_STATEMENT)), expected };
+  return { plans, rows, first: encodeRows(sliceRows(rows, 0, ROWS_PER_STATEMENT)), expected };
 }
 
 /**

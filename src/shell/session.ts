@@ -3,7 +3,7 @@
 // retry), and the connection ended whatever happens; and the transaction
 // frame of the pass (its timeouts set for the transaction only).
 import type { ConnectionConfig } from '../infra/config.js';
-import { describeError } from '../infra/db-errors.js';
+import { codeOf, describeError } from '../infra/db-errors.js';
 import { waitForDatabase, type WaitOptions } from '../infra/db-wait.js';
 import { open, type OpenOptions, type Sql } from '../infra/db.js';
 import { EXIT } from '../infra/exit-codes.js';
@@ -67,7 +67,7 @@ export function openSpare(config: ConnectionConfig, options: OpenOptions): Spare
 }
 
 /** postgres.js's error for a query of a connection it ended or destroyed. */
-const isDestroyed = (reason: unknown) => ['CONNECTION_DESTROYED', 'CONNECTION_ENDED'].includes(String((reason as { code?: unknown } | null)?.code));
+const isDestroyed = (reason: unknown) => ['CONNECTION_DESTROYED', 'CONNECTION_ENDED'].includes(codeOf(reason));
 
 /**
  * A command on its own connection (application_name `polycomm-analyzer

@@ -8,6 +8,8 @@ import type { AuditLink, StoredTask } from '../core/index.js';
 import { unpack } from './packed-rows.js';
 import { numberArray, textArray } from './array-literal.js';
 import type { WindowArrays } from './audit-windows.js';
+import { flag } from './audit-wraps.js';
+import { EVENT_TABLES } from './plan-rows.js';
 
 /** The loaded rows tasks are looked up by, per table (task_to_event.event_id: a wrap's polycom_id, R16). */
 export interface EventKeys {
@@ -21,8 +23,6 @@ export interface WindowTasks {
   tasks: StoredTask[];
   links: AuditLink[];
 }
-
-const TABLES = ['polycomm_suitcase', 'polycommalarm', 'polycommissue', 'receipts'] as const;
 
 export async function auditTasks(sql: Sql, w: WindowArrays, keys: EventKeys): Promise<WindowTasks> {
   // every list is a hashed `= any(constant)` (custom plans: src/infra/db.ts); the per-device windows
@@ -44,7 +44,7 @@ export async function auditTasks(sql: Sql, w: WindowArrays, keys: EventKeys): Pr
     )
     select string_agg(concat(t.id, ',', t.device_id, ',', t.type, ',', t.resolved::int, ',', t.status, ',',
                              trunc(extract(epoch from t.date) * 1000000), ',', trunc(extract(epoch from t.local_date) * 1000000), ',',
-                             l.id, ',', l.event_id, ',', array_position(${textArray([...TABLES])}::text[], l.table_name), ',', (l.table_name is not null)::int, ',',
+                             l.id, ',', l.event_id, ',', array_position(${textArray([...EVENT_TABLES])}::text[], l.table_name), ',', (l.table_name is not null)::int, ',',
                              l.ord, ',', l.parent_id), ';') as packed
     from hit
     join task t on t.id = hit.id and t.device_id = any(${w.devices}::int[])
@@ -68,11 +68,9 @@ export async function auditTasks(sql: Sql, w: WindowArrays, keys: EventKeys): Pr
     const parentId = row.bigint();
     if (linkId === null) return null;
     // a table_name none of the four (or NULL) reads as such: the audit reports the link as extra
-    const name = table !== null ? TABLES[table - 1]! : named === 1 ? '(another table)' : null;
+    const name = table !== null ? EVENT_TABLES[table - 1]! : named === 1 ? '(another table)' : null;
     out.links.push({ id: linkId, taskId: task.id, eventId, table: name, ord, parentId });
     return null;
   });
   return out;
 }
-
-const flag = (n: number | null): boolean | null => (n === null ? null : n !== 0);

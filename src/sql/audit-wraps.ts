@@ -9,7 +9,8 @@ import type { WindowArrays } from './audit-windows.js';
 
 export type WindowWrap = AuditWrap & { deviceId: number };
 
-const flag = (n: number | null): boolean | null => (n === null ? null : n !== 0);
+/** A 0/1 column as a flag, NULL kept. */
+export const flag = (n: number | null): boolean | null => (n === null ? null : n !== 0);
 
 export async function auditWraps(sql: Sql, w: WindowArrays): Promise<WindowWrap[]> {
   const parts = await sql<{ packed: string }[]>`

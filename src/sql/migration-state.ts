@@ -51,7 +51,7 @@ export async function recordMigration(
 }
 
 /** Is a baseline object there (an index: there and valid)? Names resolve on the search_path, as the migrations' do. */
-export async function objectPresent(sql: Sql, object: BaselineObject): Promise<boolean> {
+async function objectPresent(sql: Sql, object: BaselineObject): Promise<boolean> {
   const [table = '', column = ''] = object.name.split('.');
   const [row] = await sql<{ present: boolean }[]>`
     select case ${object.kind}
@@ -118,4 +118,10 @@ export async function migrationLockHolder(sql: Sql, key: number): Promise<{ pid:
       and l.database = (select oid from pg_database where datname = current_database())
     limit 1`;
   return row;
+}
+
+/** Every object a migration would create is already there (a database set up before numbered migrations): stops at the first missing. */
+export async function baselinePresent(sql: Sql, objects: readonly BaselineObject[]): Promise<boolean> {
+  for (const object of objects) if (!(await objectPresent(sql, object))) return false;
+  return true;
 }

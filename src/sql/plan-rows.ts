@@ -55,8 +55,7 @@ export function countNewRows(plans: DevicePlan[]): NewRowCounts {
 }
 
 /** Empty columns sized for the plans' rows. */
-function allocate(plans: DevicePlan[]): PlanRows {
-  const n = countNewRows(plans);
+function allocate(plans: DevicePlan[], n: NewRowCounts): PlanRows {
   let wraps = 0;
   let alarms = 0;
   let issues = 0;
@@ -92,8 +91,8 @@ interface Cursor {
 }
 
 /** The rows of several devices' plans, to be written in one statement. */
-export function planRows(plans: DevicePlan[], ids: IdBlock): PlanRows {
-  const rows = allocate(plans);
+export function planRows(plans: DevicePlan[], ids: IdBlock, counts: NewRowCounts = countNewRows(plans)): PlanRows {
+  const rows = allocate(plans, counts);
   const at: Cursor = { task: 0, link: 0, issue: 0, wrap: 0, alarm: 0, issueRow: 0, receipt: 0 };
   for (const plan of plans) {
     for (let t = 0; t < plan.tasks.length; t++) addTask(rows, plan, t, ids, at);

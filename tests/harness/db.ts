@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { open, type Sql as ProductSql } from '../../src/infra/db.js';
 import { Output } from '../../src/infra/output.js';
 import { Redactor } from '../../src/infra/redact.js';
-import { initdbFiles, withDatabase } from './schema.js';
+import { loadInitdb, withDatabase } from './schema.js';
 import { asRole, rolesFor } from './roles.js';
 
 export type Sql = postgres.Sql<Record<string, never>>;
@@ -255,9 +255,8 @@ export async function createLegacyDatabase(options: { after?: string[] } = {}): 
     await admin.end();
   }
   const url = withDatabase(serverUrl, name);
+  await loadInitdb(url, { after: options.after });
   const sql = connect(url);
-  // eslint-disable-next-line no-restricted-properties -- the repository's static docker/initdb files and test fixtures
-  for (const file of [...initdbFiles(), ...(options.after ?? [])]) await sql.file(file);
   return {
     name,
     url,

@@ -21,15 +21,20 @@ export function initdbFiles(options: { seed?: boolean } = {}): string[] {
     .map((f) => join(INITDB_DIR, f));
 }
 
-/** The legacy schema (and with `seed` the compose seed), then every migration. */
-export async function loadSchema(url: string, options: { seed?: boolean } = {}): Promise<void> {
+/** The legacy schema (and with `seed` the compose seed), then the `after` files (static SQL of the repository): no migration. */
+export async function loadInitdb(url: string, options: { seed?: boolean; after?: string[] } = {}): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => undefined });
   try {
-    // eslint-disable-next-line no-restricted-properties -- the repository's static docker/initdb files
-    for (const file of initdbFiles(options)) await sql.file(file);
+    // eslint-disable-next-line no-restricted-properties -- the repository's static docker/initdb files and test fixtures
+    for (const file of [...initdbFiles(options), ...(options.after ?? [])]) await sql.file(file);
   } finally {
     await sql.end();
   }
+}
+
+/** The legacy schema (and with `seed` the compose seed), then every migration. */
+export async function loadSchema(url: string, options: { seed?: boolean } = {}): Promise<void> {
+  await loadInitdb(url, options);
   await migrateDatabase(url);
 }
 

@@ -88,8 +88,6 @@ export async function collectStatus(sql: Parameters<typeof latestRuns>[0], optio
   };
 }
 
-/** 23ms, 12.3s, 5m 02s, 3h 04m, 2d 03h */
-
 const utc = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');
 const num = (n: number | null) => (n === null ? '-' : String(n));
 
